@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Find an installed Odoo 19 on this machine (used by `make test`, `make run` and the test fixtures).
+
+Looks at $ODOO_HOME first (its Python: $ODOO_PYTHON, else $ODOO_HOME/../odoo-venv), then
+/opt/odoo19 with the virtualenv /opt/odoo-venv. An Odoo counts as found only when its
+odoo-bin runs and says it is 19.x.
+
+    python3 scripts/odoo_env.py            # prints ODOO_BIN=..., ODOO_PYTHON=..., ODOO_ADDONS=...
+    python3 scripts/odoo_env.py --check    # exit 0 when found, 1 otherwise (prints why)
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = Path("/opt/odoo19")
+DEFAULT_VENV = Path("/opt/odoo-venv")
+
+
+@dataclass(frozen=True)
+class OdooInstall:
+    home: Path
+    python: Path
+    version: str
+
+    @property
+    def odoo_bin(self) -> Path:
+        return self.home / "odoo-bin"
+
+    @property
+    def addons_path(self) -> str:
+        return ",".join(str(p) for p in (self.home / "addons", self.home / "odoo" / "addons", REPO / "addons"))
+
+
+def _candidates() -> list[tuple[Path, Path]]:
+    found = []
+    if os.environ.get("ODOO_HOME"):
+        home = Path(os.environ["ODOO_HOME"])
+        python = Path(os.environ.get("ODOO_PYTHON") or home.parent / "odoo-venv" / "bin" / "python")
+        found.append((home, python))
+    found.append((DEFAULT_HOME, Path(os.environ.get("ODOO_PYTHON") or DEFAULT_VENV / "bin" / "python")))
+    return found
+
+
+def find() -> tuple[OdooInstall | None, list[str]]:
+    """The first working Odoo 19, and the reasons each candidate was passed over."""
+    reasons = []
+    for home, python in _candidates():
+        if not (home / "odoo-bin").is_file():
+            reasons.append(f"{home}: no odoo-bin")
+            continue
+        if not python.is_file():
+            reasons.append(f"{home}: no Python at {python}")
+            continue
+        try:
+            out = subprocess.run(
+                [str(python), str(home / "odoo-bin"), "--version"],
+                capture_output=True, text=True, timeout=60, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            reasons.append(f"{home}: odoo-bin --version failed ({exc})")
+            continue
+        version = out.stdout.strip().rpartition(" ")[2]
+        if out.returncode != 0 or not version.startswith("19."):
+            reasons.append(f"{home}: not Odoo 19 ({(out.stdout or out.stderr).strip()[:120]!r})")
+            continue
+        return OdooInstall(home, python, version), reasons
+    return None, reasons
+
+
+def main(argv: list[str]) -> int:
+    install, reasons = find()
+    if "--check" in argv:
+        if install:
+            print(f"Odoo {install.version} at {install.home}")
+            return 0
+        print("no Odoo 19 found: " + "; ".join(reasons))
+        return 1
+    if not install:
+        print("ODOO_FOUND=0")
+        print("ODOO_WHY=" + shlex.quote("; ".join(reasons)))
+        return 0
+    print("ODOO_FOUND=1")
+    print("ODOO_HOME=" + shlex.quote(str(install.home)))
+    print("ODOO_BIN=" + shlex.quote(str(install.odoo_bin)))
+    print("ODOO_PYTHON=" + shlex.quote(str(install.python)))
+    print("ODOO_ADDONS=" + shlex.quote(install.addons_path))
+    print("ODOO_VERSION=" + shlex.quote(install.version))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
