@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # Routers mounted by the app, in order. Each module exposes ``router`` (an APIRouter).
 ROUTER_MODULES = [
     "bridge.api.health",
+    "bridge.api.admin",
     "bridge.api.query",
 ]
 

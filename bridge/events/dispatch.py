@@ -1,0 +1,263 @@
+"""``python -m bridge dispatch-events``: copy Odoo's outbox into Neon ``events`` (once per event id)
+and deliver every event to ``EVENT_WEBHOOK_URL`` signed per Standard Webhooks.
+
+At-least-once: an event is marked delivered only after a 2xx. Per ordering key (the case) an
+event is sent only after every earlier one is delivered or dead. Failures follow
+``policy.RETRY_SCHEDULE`` (~1.3 days), then the event is a dead letter (``/admin/events``,
+redeliverable). A 410 disables the endpoint until ``--enable-endpoint``. The clock is injectable,
+so tests move time instead of sleeping. Details: docs/events.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from .. import db
+from ..config import Settings
+from ..odoo import OdooClient, OdooError
+from ..sync.pool import worker_pool
+from ..sync.state import get_state, merge_state, put_state
+from . import store
+from .policy import DEAD, DELIVERED, GONE, MAX_ATTEMPTS, OutboxCursor, Outcome, advance_outbox, classify
+from .schemas import validate_event
+from .signing import secret_key, signed_headers
+
+log = logging.getLogger("bridge.events")
+OUTBOX_KEY = "events.odoo_outbox"
+STATUS_KEY = "events.status"
+HTTP_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RoundStats:
+    attempted: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    gone: bool = False
+
+
+class Dispatcher:
+    def __init__(self, pool: ConnectionPool, settings: Settings, *, clock: Callable[[], datetime] = utcnow,
+                 odoo: OdooClient | None = None, concurrency: int = 8, batch: int = 100,
+                 lease: timedelta = timedelta(minutes=2)) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.clock = clock
+        self.odoo = odoo
+        self.batch = batch
+        self.lease = lease
+        self.url = settings.event_webhook_url
+        self._key = secret_key(settings.event_webhook_secret) if settings.webhook_enabled else b""
+        self._http = httpx.Client(timeout=HTTP_TIMEOUT, headers={"User-Agent": "postventa-bridge/webhooks"})
+        self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._http.close()
+
+    def _tx(self, fn, what: str):
+        def run():
+            with self.pool.connection() as conn:
+                return fn(conn)
+        return db.retry(run, what=what)
+
+    # ----- Odoo outbox -> Neon -----------------------------------------------------------
+    def pull_outbox(self, page_size: int = 500) -> int:
+        """Copy new outbox rows into ``events``; returns how many were new. Raises OdooError."""
+        if self.odoo is None:
+            return 0
+        cursor = OutboxCursor.from_json(self._tx(lambda c: get_state(c, OUTBOX_KEY), "read outbox cursor"))
+        after, inserted = cursor.pull_from(), 0
+        while True:
+            rows = self.odoo.call("postventa.event", "bridge_pull", after_id=after, limit=page_size)
+            ids = [int(r["outbox_id"]) for r in rows]
+            envelopes = []
+            for r in rows:
+                row = store.envelope_row(r.get("event") or {}, int(r["outbox_id"]))
+                if row is None:
+                    log.error("outbox %s: envelope cannot be stored (id/type/source/time missing or invalid)",
+                              r.get("outbox_id"))
+                else:
+                    envelopes.append(row)
+            cursor = advance_outbox(cursor, ids, self.clock())
+
+            def save(conn, envelopes=envelopes, cursor=cursor):
+                n = store.insert_pulled(conn, envelopes)
+                put_state(conn, OUTBOX_KEY, cursor.to_json())
+                return n
+
+            inserted += self._tx(save, "store pulled events")
+            if len(rows) < page_size:
+                return inserted
+            after = ids[-1]
+
+    # ----- delivery ------------------------------------------------------------------------
+    def deliver_due(self) -> RoundStats:
+        """One round: claim the due heads of each ordering key, post them concurrently, record."""
+        stats = RoundStats()
+        if not self.settings.webhook_enabled:
+            return stats
+        now = self.clock()
+        if self._tx(lambda c: store.endpoint_disabled(c, self.url), "read endpoint state"):
+            return stats
+        claims = self._tx(lambda c: store.claim_due(c, now, now + self.lease, self.batch), "claim events")
+        if not claims:
+            return stats
+        results = list(self._executor.map(lambda claim: self._attempt(claim, now), claims))
+        self._tx(lambda c: store.record_results(c, [r for r, _ in results]), "record deliveries")
+        for result, outcome in results:
+            if result["logged"]:
+                stats.attempted += 1
+            stats.delivered += outcome.kind == DELIVERED
+            stats.dead += outcome.kind == DEAD
+            stats.failed += outcome.state == "failed"
+            stats.gone = stats.gone or outcome.kind == GONE
+            log.log(logging.DEBUG if outcome.kind == DELIVERED else logging.WARNING,
+                    "event %s attempt %d: %s%s", result["event_id"], result["attempts"], outcome.kind,
+                    f" ({result['error']})" if result["error"] else "")
+        if stats.gone:
+            reason = f"410 Gone from the endpoint at {now.isoformat()}"
+            self._tx(lambda c: store.set_endpoint(c, self.url, disabled_reason=reason, now=now), "disable endpoint")
+            log.error("webhook endpoint disabled: %s; re-enable with dispatch-events --enable-endpoint", reason)
+        return stats
+
+    def _attempt(self, claim: dict, now: datetime) -> tuple[dict, Outcome]:
+        envelope = store.to_envelope(claim)
+        attempts = claim["attempts"] + 1
+        problems = validate_event(envelope)
+        if problems:
+            error = "invalid event: " + "; ".join(problems)[:900]
+            outcome = Outcome(DEAD, "dead", None)
+            return store.result_row(claim, outcome, attempts=claim["attempts"], status=None, error=error, now=now,
+                                    endpoint=self.url, duration_ms=None, logged=False), outcome
+        body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = signed_headers(self._key, envelope["id"], int(now.timestamp()), body)
+        started = time.perf_counter()
+        status, error = None, None
+        try:
+            response = self._http.post(self.url, content=body, headers=headers)
+            status = response.status_code
+            if status >= 300:
+                error = f"HTTP {status}: {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {str(exc)[:200] or 'no detail'}"
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        outcome = classify(status, attempts, now)
+        counted = attempts if outcome.kind != GONE else claim["attempts"]
+        return store.result_row(claim, outcome, attempts=counted, status=status, error=error, now=now,
+                                endpoint=self.url, duration_ms=duration_ms), outcome
+
+    def enable_endpoint(self) -> None:
+        self._tx(lambda c: store.set_endpoint(c, self.url, disabled_reason=None, now=self.clock()), "enable endpoint")
+
+    # ----- delivery state -> Odoo ------------------------------------------------------------
+    def report_to_odoo(self) -> int:
+        if self.odoo is None:
+            return 0
+        reported = 0
+        while True:
+            rows = self._tx(lambda c: store.pending_reports(c), "read delivery reports")
+            if not rows:
+                return reported
+            updates = [{"event_id": str(r["event_id"]), "state": r["state"], "attempts": r["attempts"],
+                        "last_error": r["last_error"] or ""} for r in rows]
+            self.odoo.call("postventa.event", "bridge_report_delivery", updates=updates)
+            self._tx(lambda c, rows=rows: store.mark_reported(c, rows), "mark reported")
+            reported += len(rows)
+            if len(rows) < 500:
+                return reported
+
+    def run_once(self, *, max_rounds: int = 10_000) -> dict:
+        """Pull, deliver everything due now (round after round), report. Odoo errors don't stop delivery."""
+        summary = {"pulled": 0, "attempted": 0, "delivered": 0, "failed": 0, "dead": 0, "reported": 0,
+                   "odoo_error": None}
+        try:
+            summary["pulled"] = self.pull_outbox()
+        except OdooError as exc:
+            summary["odoo_error"] = str(exc)
+            log.warning("dispatch: cannot pull Odoo's outbox: %s", exc)
+        for _ in range(max_rounds):
+            stats = self.deliver_due()
+            for key in ("attempted", "delivered", "failed", "dead"):
+                summary[key] += getattr(stats, key)
+            if (stats.attempted == 0 and stats.dead == 0) or stats.gone:
+                break
+        try:
+            summary["reported"] = self.report_to_odoo()
+        except OdooError as exc:
+            summary["odoo_error"] = str(exc)
+            log.warning("dispatch: cannot report delivery state to Odoo: %s", exc)
+        return summary
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="one pull/deliver/report cycle, then exit")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between cycles (default 5)")
+    parser.add_argument("--batch", type=int, default=100, help="events claimed per round (default 100)")
+    parser.add_argument("--concurrency", type=int, default=8, help="parallel HTTP deliveries (default 8)")
+    parser.add_argument("--enable-endpoint", action="store_true",
+                        help="re-enable EVENT_WEBHOOK_URL after a 410 disabled it, then continue")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.webhook_enabled:
+        log.info("webhooks off (EVENT_WEBHOOK_URL unset): events are stored for GET /admin/events only")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    pool = worker_pool(settings.database_url, name="events", max_size=3)
+    odoo = OdooClient(settings, retries=2) if settings.odoo_enabled else None
+    dispatcher = Dispatcher(pool, settings, odoo=odoo, concurrency=args.concurrency, batch=args.batch)
+    try:
+        if args.enable_endpoint and settings.webhook_enabled:
+            dispatcher.enable_endpoint()
+            log.info("webhook endpoint re-enabled")
+        while not stop.is_set():
+            try:
+                summary = dispatcher.run_once()
+            except (psycopg.Error, OSError) as exc:
+                log.warning("dispatch: Neon unavailable (%s); retrying", type(exc).__name__)
+                if args.once:
+                    return 4
+                stop.wait(args.interval)
+                continue
+            print(f"dispatch-events: pulled {summary['pulled']}, attempted {summary['attempted']}, "
+                  f"delivered {summary['delivered']}, failed {summary['failed']}, dead {summary['dead']}, "
+                  f"reported {summary['reported']}", file=sys.stderr, flush=True)
+            _record_status(pool, summary)
+            if args.once:
+                return 0 if summary["odoo_error"] is None else 3
+            stop.wait(args.interval)
+        return 0
+    finally:
+        dispatcher.close()
+        if odoo:
+            odoo.close()
+        pool.close()
+
+
+def _record_status(pool: ConnectionPool, summary: dict) -> None:
+    try:
+        with pool.connection() as conn:
+            merge_state(conn, STATUS_KEY, dict(summary, at=utcnow().isoformat(), max_attempts=MAX_ATTEMPTS))
+    except psycopg.Error as exc:
+        log.warning("could not record dispatch status: %s", type(exc).__name__)
