@@ -20,6 +20,7 @@ ROUTER_MODULES = [
     "bridge.api.health",
     "bridge.api.admin",
     "bridge.api.query",
+    "bridge.api.twilio",
 ]
 
 

@@ -1,0 +1,86 @@
+"""``POST /twilio/whatsapp``: Twilio's signed webhook. Answers TwiML at once; slow work is queued."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+import psycopg
+import psycopg_pool
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from twilio.twiml.messaging_response import MessagingResponse
+
+from ..whatsapp import inbound, signature
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["whatsapp"])
+
+MAX_BODY_BYTES = 64 * 1024  # Twilio's form for one message (10 media URLs, 1600-char body) is far smaller
+MAX_TWIML_CHARS = 1600
+
+
+def twiml(replies: list[str]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        for start in range(0, len(reply), MAX_TWIML_CHARS):
+            response.message(reply[start:start + MAX_TWIML_CHARS])
+    return Response(content=str(response), media_type="application/xml")
+
+
+def _process(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
+    with pool.connection() as conn:
+        return inbound.handle(conn, params)
+
+
+@router.post(
+    "/twilio/whatsapp",
+    summary="Twilio WhatsApp webhook (form-encoded, X-Twilio-Signature)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "TwiML reply (empty for a redelivery)"},
+        400: {"description": "malformed fields"},
+        403: {"description": "missing or wrong signature"},
+        413: {"description": "body too large"},
+        415: {"description": "not application/x-www-form-urlencoded"},
+        503: {"description": "no auth token configured for non-local use, or the database is unavailable"},
+    },
+)
+async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Response:
+    settings = request.app.state.settings
+    client_host = request.client.host if request.client else None
+    choice = signature.choose_token(settings, client_host)
+    if not choice.token:
+        log.warning("whatsapp webhook refused: %s", choice.refusal)
+        return PlainTextResponse(choice.refusal, status_code=503)
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return PlainTextResponse("expected application/x-www-form-urlencoded", status_code=415)
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        return PlainTextResponse("body too large", status_code=413)
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        return PlainTextResponse("body too large", status_code=413)
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        return PlainTextResponse("body is not a valid UTF-8 form", status_code=400)
+    params = signature.FormParams(pairs)
+    url = signature.signed_url(settings, request.url.path, request.url.query)
+    supplied = request.headers.get(signature.SIGNATURE_HEADER, "")
+    if not signature.is_valid(choice.token, url, params, supplied, request.headers.get(signature.SETTINGS_HEADER)):
+        log.warning("whatsapp webhook: bad or missing signature (url=%s, peer=%s, header=%s)",
+                    url, client_host, "present" if supplied else "missing")
+        return PlainTextResponse("invalid Twilio signature", status_code=403)
+    try:
+        result = await run_in_threadpool(_process, request.app.state.pool, dict(params))
+    except inbound.BadMessage as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        log.error("whatsapp webhook: database unavailable (%s)", type(exc).__name__)
+        return PlainTextResponse("temporarily unavailable", status_code=503, headers={"Retry-After": "5"})
+    if result.jobs_queued and settings.media_processing == "inline":
+        from ..whatsapp import media_worker
+
+        background.add_task(media_worker.drain, settings)
+    return twiml([] if result.duplicate else result.replies)

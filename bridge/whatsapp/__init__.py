@@ -1,0 +1,1 @@
+"""WhatsApp channel (Twilio): webhook intake, conversation, media queue, outbound messages."""

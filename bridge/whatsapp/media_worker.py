@@ -1,0 +1,211 @@
+"""``python -m bridge media-worker``: works the ``wa_jobs`` queue and runs the WhatsApp notifier.
+
+Jobs: ``media`` (download from Twilio, check, hash, store under MEDIA_DIR, upsert the attachment,
+mark the evidence, emit ``media_processed``) and ``question`` (manuals search, answer or hand off).
+Between jobs the notifier turns Odoo outcomes into messages, sends the outbox through Twilio and
+makes queued Odoo calls. Any number of workers may run at once (SKIP LOCKED + leases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from typing import Any
+
+import psycopg
+
+from .. import db
+from ..config import Settings
+from . import adapters, conversation, jobs, media, outbox, outcomes, store
+from .jobs import Job
+from .messages import msg
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--until-empty", action="store_true",
+                        help="exit once no job is queued or running (for scripts and tests)")
+    parser.add_argument("--lease-seconds", type=float, default=60.0, help="job lease, extended by a heartbeat")
+    parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between idle polls")
+    parser.add_argument("--retry-base-seconds", type=float, default=2.0,
+                        help="first retry delay for transient download errors (doubles each attempt)")
+    parser.add_argument("--no-notifier", action="store_true", help="only work jobs; do not send the outbox")
+    parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
+
+
+class Worker:
+    def __init__(self, settings: Settings, *, worker_id: str = "", lease_seconds: float = 60.0,
+                 retry_base_seconds: float = 2.0):
+        self.settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = lease_seconds
+        self.retry_base_seconds = retry_base_seconds
+
+    def run_one(self, conn: psycopg.Connection) -> bool:
+        """Claim and work one job. False when none is ready."""
+        job = jobs.claim(conn, self.worker_id, self.lease_seconds)
+        if job is None:
+            return False
+        try:
+            if job.attempts > job.max_attempts:
+                self._fail(conn, job, "gave up after repeated interruptions", "hubo un problema al procesarlo")
+            elif job.kind == "media":
+                self._media(conn, job)
+            else:
+                self._question(conn, job)
+        except jobs.LeaseLost:
+            log.warning("job %s: lease lost, another worker has it", job.id)
+        return True
+
+    # --- media ----------------------------------------------------------------------------------
+    def _media(self, conn: psycopg.Connection, job: Job) -> None:
+        payload = job.payload
+        auth = (self.settings.twilio_account_sid, self.settings.twilio_auth_token) \
+            if self.settings.twilio_enabled else None
+        try:
+            with jobs.Heartbeat(self.settings.database_url, job, self.lease_seconds):
+                item = media.download(payload["url"], auth, payload.get("content_type", ""),
+                                      dev_loopback=not self.settings.twilio_enabled)
+        except media.MediaError as exc:
+            if exc.transient and job.attempts < job.max_attempts:
+                delay = self.retry_base_seconds * 2 ** (job.attempts - 1)
+                jobs.retry_later(conn, job, str(exc), delay)
+                log.info("job %s case=%s: transient failure (%s), retry in %.1fs", job.id, job.case_id, exc, delay)
+            else:
+                self._fail(conn, job, str(exc), exc.reason)
+            return
+        if job.case_id is None:
+            self._fail(conn, job, "job has no case", "hubo un problema al procesarlo")
+            return
+        path = media.store_bytes(self.settings.media_dir, item)
+        kind = payload.get("evidence_kind")
+        with conn.transaction():
+            jobs.lock_owned(conn, job)
+            attachment = conn.execute(
+                """INSERT INTO case_attachments (case_id, sha256, content_type, size_bytes, storage_path, source_url,
+                                                 evidence_kind, message_sid)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (case_id, sha256) DO UPDATE
+                      SET last_seen_at = now(),
+                          evidence_kind = COALESCE(case_attachments.evidence_kind, EXCLUDED.evidence_kind)
+                   RETURNING id, (xmax = 0) AS inserted""",
+                (job.case_id, item.sha256, item.content_type, item.size, path, payload["url"], kind,
+                 payload.get("message_sid")),
+            ).fetchone()
+            if kind:
+                conn.execute(
+                    "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
+                    "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) WHERE id = %s",
+                    (kind, job.case_id),
+                )
+            state = store.lock_state(conn, job.contact_id)
+            self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
+            store.emit(conn, "media_processed", job.case_id, {
+                "contact_id": job.contact_id, "attachment_id": attachment["id"], "sha256": item.sha256,
+                "content_type": item.content_type, "size_bytes": item.size, "evidence_kind": kind,
+                "message_sid": payload.get("message_sid"), "duplicate": not attachment["inserted"],
+            }, key=f"job:{job.id}")
+            jobs.mark_done(conn, job, {"sha256": item.sha256, "attachment_id": attachment["id"], "path": path})
+        log.info("job %s case=%s: stored %s (%s, %d bytes, kind=%s)", job.id, job.case_id, item.sha256[:12],
+                 item.content_type, item.size, kind)
+
+    def _fail(self, conn: psycopg.Connection, job: Job, detail: str, reason: str) -> None:
+        with conn.transaction():
+            jobs.lock_owned(conn, job)
+            jobs.mark_failed(conn, job, detail)
+            if job.kind == "media":
+                state = store.lock_state(conn, job.contact_id)
+                kind = job.payload.get("evidence_kind")
+                self._apply(conn, job, conversation.evidence_failed(state, job.case_id, kind, reason))
+        log.warning("job %s case=%s failed permanently: %s", job.id, job.case_id, detail)
+
+    # --- questions ------------------------------------------------------------------------------
+    def _question(self, conn: psycopg.Connection, job: Job) -> None:
+        text = job.payload.get("text", "")
+        answer = adapters.search_manuals(text, self.settings, conn)
+        with conn.transaction():
+            jobs.lock_owned(conn, job)
+            if answer:
+                body = msg("question_answer", source=answer["source"], answer=answer["text"])
+                store.enqueue_message(conn, f"job:{job.id}:answer", job.contact_id, job.case_id, "question_answer",
+                                      body)
+            else:
+                state = store.lock_state(conn, job.contact_id)
+                out = conversation.question_unanswered(state, text)
+                store.apply_outcome(conn, job.contact_id, state.get("case_id"), out, key=f"job:{job.id}")
+                self._enqueue_replies(conn, job, out.replies, "handoff")
+            jobs.mark_done(conn, job, {"answered": bool(answer)})
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _apply(self, conn: psycopg.Connection, job: Job, out: conversation.Outcome) -> None:
+        if out.case_patch and job.case_id:
+            store.patch_case(conn, job.case_id, out.case_patch)
+        store.save_state(conn, job.contact_id, out.state)
+        self._enqueue_replies(conn, job, out.replies, "intake")
+
+    def _enqueue_replies(self, conn: psycopg.Connection, job: Job, replies: list[str], kind: str) -> None:
+        for i, body in enumerate(replies):
+            store.enqueue_message(conn, f"job:{job.id}:{i}", job.contact_id, job.case_id, kind, body)
+
+
+def notify_once(conn: psycopg.Connection, settings: Settings, client: Any) -> None:
+    outcomes.process_events(conn, settings)
+    outbox.send_pending(conn, settings, client)
+    adapters.run_odoo_calls(conn, settings)
+
+
+def queue_busy(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM wa_jobs WHERE state IN ('queued', 'running')) AS busy"
+                        ).fetchone()["busy"]
+
+
+def drain(settings: Settings, max_jobs: int = 50) -> None:
+    """MEDIA_PROCESSING=inline: work what is ready now, in the web process (after the answer)."""
+    try:
+        with db.connect(settings.database_url, autocommit=True) as conn:
+            worker = Worker(settings, worker_id=f"inline:{os.getpid()}")
+            for _ in range(max_jobs):
+                if not worker.run_one(conn):
+                    break
+            notify_once(conn, settings, outbox.make_client(settings))
+    except Exception:
+        log.exception("inline media processing failed; jobs stay queued")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = Worker(settings, worker_id=args.worker_id, lease_seconds=args.lease_seconds,
+                    retry_base_seconds=args.retry_base_seconds)
+    client = None if args.no_notifier else outbox.make_client(settings)
+    if not args.no_notifier and client is None:
+        log.info("off: outbound WhatsApp (TWILIO_* unset): messages stay in wa_outbox")
+    log.info("media worker %s started (media dir %s)", worker.worker_id, settings.media_dir)
+    last_notify = 0.0
+    conn: psycopg.Connection | None = None
+    while not stop.is_set():
+        try:
+            if conn is None or conn.closed:
+                conn = db.connect(settings.database_url, autocommit=True)
+            worked = worker.run_one(conn)
+            if not args.no_notifier and (not worked or time.monotonic() - last_notify > args.poll_interval):
+                notify_once(conn, settings, client)
+                last_notify = time.monotonic()
+            if not worked:
+                if args.until_empty and not queue_busy(conn):
+                    break
+                stop.wait(args.poll_interval)
+        except psycopg.OperationalError as exc:
+            log.warning("database unavailable (%s); retrying", type(exc).__name__)
+            conn = None
+            stop.wait(min(5.0, args.poll_interval * 5))
+    if conn is not None:
+        conn.close()
+    return 0

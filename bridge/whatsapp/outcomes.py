@@ -1,0 +1,143 @@
+"""Odoo's outcomes (events in Neon) turned into WhatsApp messages for the customer.
+
+``warranty.decided`` (eligible / no_eligible / review), ``quote.approved`` and ``service.done``
+each become one outbox message per contact (dedupe key ``event:<id>:<contact>``) and may set a
+cross-case bit in the conversation state (a quote awaiting "acepto", a CSAT question, an offer to
+quote). Each event is handled once (``wa_event_handled``), whichever notifier gets it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import psycopg
+
+from ..config import Settings
+from . import adapters, store
+from .messages import msg
+
+log = logging.getLogger(__name__)
+
+TYPES = ("warranty.decided", "quote.approved", "service.done")
+
+
+def process_events(conn: psycopg.Connection, settings: Settings, limit: int = 50) -> int:
+    rows = conn.execute(
+        "SELECT e.id::text AS id, e.type, e.subject, e.data FROM events e WHERE e.type = ANY(%s) "
+        "AND e.received_at > now() - interval '30 days' "
+        "AND NOT EXISTS (SELECT 1 FROM wa_event_handled h WHERE h.event_id = e.id) ORDER BY e.seq LIMIT %s",
+        (list(TYPES), limit),
+    ).fetchall()
+    conn.commit()
+    handled = 0
+    for event in rows:
+        with conn.transaction():
+            claimed = conn.execute(
+                "INSERT INTO wa_event_handled (event_id) VALUES (%s) ON CONFLICT DO NOTHING", (event["id"],)
+            ).rowcount
+            if not claimed:
+                continue
+            case = _find_case(conn, event)
+            if case is None or not case["contact_id"]:
+                log.info("event %s (%s): no WhatsApp case to notify", event["id"], event["type"])
+                continue
+            handled += _notify(conn, settings, event, case)
+    return handled
+
+
+def _find_case(conn: psycopg.Connection, event: dict[str, Any]) -> dict[str, Any] | None:
+    data = event["data"] or {}
+    columns = "id, contact_id, odoo_id, odoo_ref, falla_tipo, warranty_status, decision"
+    for column, value in (("id", data.get("neon_id")), ("id", _subject_id(event["subject"])),
+                          ("odoo_id", data.get("odoo_id") or data.get("case_id"))):
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            row = conn.execute(f"SELECT {columns} FROM cases WHERE {column} = %s", (int(value),)).fetchone()
+            if row:
+                return row
+    return None
+
+
+def _subject_id(subject: str | None) -> str | None:
+    match = re.fullmatch(r"case/(\d+)", subject or "")
+    return match.group(1) if match else None
+
+
+def _notify(conn: psycopg.Connection, settings: Settings, event: dict[str, Any], case: dict[str, Any]) -> int:
+    data = event["data"] or {}
+    contact, case_id = case["contact_id"], case["id"]
+    # Build the message first (it may ask Odoo for parts), then lock the contact only briefly.
+    if event["type"] == "warranty.decided":
+        kind, body, variables = _warranty(settings, data, case)
+        flag = "quote_offer_case_id" if kind == "warranty_no_eligible" else None
+    elif event["type"] == "quote.approved":
+        (kind, body, variables), flag = _quote(data, case), "quote_case_id"
+    else:
+        kind, body, variables = "service_done", msg("service_done", case_id=case_id), {"1": str(case_id)}
+        flag = "csat_case_id"
+    if flag:
+        state = store.lock_state(conn, contact)
+        state[flag] = case_id
+        store.save_state(conn, contact, state)
+    new = store.enqueue_message(conn, f"event:{event['id']}:{contact}", contact, case_id, kind, body, variables)
+    log.info("event %s (%s) case=%s -> outbox %s", event["id"], event["type"], case_id, kind)
+    return int(new)
+
+
+def _warranty(settings: Settings, data: dict, case: dict) -> tuple[str, str, dict]:
+    decision = case["decision"] or {}
+    outcome = data.get("outcome") or data.get("warranty_status") or decision.get("outcome") or case["warranty_status"]
+    case_id = case["id"]
+    if outcome == "eligible":
+        ticket = data.get("ticket") or decision.get("ticket") or case["odoo_ref"] or "por asignar"
+        if isinstance(ticket, dict):
+            ticket = ticket.get("name") or "por asignar"
+        return ("warranty_eligible", msg("warranty_eligible", case_id=case_id, ticket=ticket),
+                {"1": str(case_id), "2": str(ticket)})
+    if outcome == "no_eligible":
+        reasons = data.get("reasons") or decision.get("reasons") or []
+        text = "; ".join(r.get("message") or r.get("code", "") if isinstance(r, dict) else str(r) for r in reasons)
+        parts = data.get("parts") or adapters.parts_from(data.get("spareparts")) or adapters.spare_parts(settings, case)
+        if not parts and isinstance(data.get("recommended_supplier"), dict):
+            parts = [{"name": "Refacción", **data["recommended_supplier"]}]
+        return ("warranty_no_eligible",
+                msg("warranty_no_eligible", case_id=case_id, reasons=text or "no cumple la póliza de garantía",
+                    parts=_parts_text(parts)),
+                {"1": str(case_id), "2": text[:200] or "no cumple la póliza"})
+    return "warranty_review", msg("warranty_review", case_id=case_id), {"1": str(case_id)}
+
+
+def _parts_text(parts: list[dict]) -> str:
+    if not parts:
+        return ""
+    lines = []
+    for part in parts[:3]:
+        stock = part.get("stock")
+        stock_text = "" if stock is None else (", en existencia" if stock else ", sobre pedido")
+        lines.append(msg("warranty_parts_line", name=part.get("name") or "Refacción",
+                         supplier=part.get("supplier") or part.get("name_supplier") or "proveedor",
+                         price=_money(part.get("price")), currency=part.get("currency") or "MXN", stock=stock_text))
+    return msg("warranty_parts_header") + "".join(lines)
+
+
+def _quote(data: dict, case: dict) -> tuple[str, str, dict]:
+    quote = data.get("quote") if isinstance(data.get("quote"), dict) else data
+    amount = quote.get("amount_total") or quote.get("amount")
+    currency = quote.get("currency") or "MXN"
+    lines = quote.get("lines") or quote.get("includes") or []
+    includes = ", ".join(
+        (line.get("name") or line.get("description") or "") if isinstance(line, dict) else str(line) for line in lines
+    ) or "refacciones y mano de obra"
+    url = quote.get("portal_url") or quote.get("url")
+    portal = msg("quote_portal", url=url) if url else ""
+    body = msg("quote_approved", case_id=case["id"], amount=_money(amount), currency=currency, includes=includes,
+               portal=portal)
+    return "quote_approved", body, {"1": str(case["id"]), "2": f"{_money(amount)} {currency}"}
+
+
+def _money(value: Any) -> str:
+    try:
+        return f"${float(value):,.2f}"
+    except (TypeError, ValueError):
+        return "por confirmar"
