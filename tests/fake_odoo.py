@@ -38,6 +38,7 @@ class FakeOdoo:
         self.deliveries: dict[str, dict] = {}
         self.calls: dict[str, int] = {}
         self.fail_status: int | None = None  # answer every call with this status (503, 401...)
+        self.fail_script: list[int] = []  # statuses answered first, one per call, then normal service
         self.latency = 0.0
         self.attachment_bytes = 0
         self._seq = 0
@@ -212,9 +213,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if fake.latency:
             time.sleep(fake.latency)
-        if fake.fail_status:
-            self._answer(fake.fail_status, {"name": "werkzeug.exceptions.ServiceUnavailable",
-                                            "message": f"fake Odoo is answering {fake.fail_status}"})
+        with fake.lock:
+            scripted = fake.fail_script.pop(0) if fake.fail_script else None
+        status = scripted or fake.fail_status
+        if status:
+            self._answer(status, {"name": "werkzeug.exceptions.ServiceUnavailable",
+                                            "message": f"fake Odoo is answering {status}"})
             return
         if self.headers.get("Authorization") != f"bearer {API_KEY}":
             self._answer(401, {"name": "werkzeug.exceptions.Unauthorized", "message": "Invalid apikey"})

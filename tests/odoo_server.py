@@ -1,0 +1,269 @@
+"""A real Odoo 19 for the sync tests, when ``scripts/odoo_env.py`` finds one (else the fake JSON-2 server).
+
+``shared_odoo()`` builds, once per test session: a fresh Odoo database with ``addons/postventa``
+installed, an integration user in ``postventa.group_postventa_integration`` with an API key
+(``res.users.apikeys._generate`` via ``odoo-bin shell``), and ``odoo-bin`` serving HTTP on a free
+loopback port. It is stopped and the database dropped at exit. ``RealOdoo``/``FakeBackend`` give
+the tests one vocabulary for both ("what does Odoo hold for this Neon id", "decide this case").
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bridge.config import Settings
+from bridge.odoo import OdooClient, OdooError
+
+from .fake_odoo import API_KEY, DB, FakeOdoo, default_faults
+
+REPO = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://127.0.0.1:5432/postgres")
+_SHELL_SCRIPT = """
+import datetime
+from odoo import Command
+group = env.ref("postventa.group_postventa_integration")
+user = env["res.users"].create({"name": "Bridge integration", "login": "bridge-%(tag)s",
+                                "group_ids": [Command.set([group.id, env.ref("base.group_user").id])]})
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(
+    "rpc", "bridge tests", datetime.datetime.now() + datetime.timedelta(days=1))
+env.cr.commit()
+print("APIKEY=" + key)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _odoo_install():
+    spec = importlib.util.spec_from_file_location("odoo_env", REPO / "scripts" / "odoo_env.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    install, reasons = module.find()
+    return install, reasons
+
+
+@dataclass
+class OdooServer:
+    url: str
+    db: str
+    key: str
+    process: subprocess.Popen
+    workdir: str
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_server: OdooServer | None = None
+_failure: str | None = None
+
+
+def shared_odoo() -> tuple[OdooServer | None, str]:
+    """The session's real Odoo (started on first use), or None and why not."""
+    global _server, _failure
+    if _server is not None or _failure is not None:
+        return _server, _failure or ""
+    if os.environ.get("POSTVENTA_TESTS_NO_ODOO"):
+        _failure = "POSTVENTA_TESTS_NO_ODOO is set"
+        return None, _failure
+    install, reasons = _odoo_install()
+    if install is None:
+        _failure = "no Odoo 19: " + "; ".join(reasons)
+        return None, _failure
+    if not (REPO / "addons" / "postventa" / "__manifest__.py").is_file():
+        _failure = "addons/postventa is not there yet"
+        return None, _failure
+    try:
+        _server = _start(install)
+        atexit.register(_server.stop)
+    except Exception as exc:  # noqa: BLE001 - reported as the skip reason
+        _failure = f"could not start Odoo with postventa: {exc}"
+    return _server, _failure or ""
+
+
+def _start(install) -> OdooServer:
+    workdir = tempfile.mkdtemp(prefix="pv-odoo-")
+    db = f"pv_odoo_{uuid.uuid4().hex[:10]}"
+    port = free_port()
+    conf = Path(workdir) / "odoo.conf"
+    conf.write_text(
+        "[options]\n"
+        f"addons_path = {install.addons_path}\n"
+        f"data_dir = {workdir}/data\n"
+        "db_host = 127.0.0.1\ndb_port = 5432\ndb_user = root\ndb_password = False\n"
+        f"http_interface = 127.0.0.1\nhttp_port = {port}\n"
+        f"dbfilter = ^{db}$\nlist_db = False\nworkers = 0\nmax_cron_threads = 0\n"
+        "log_level = warn\nwithout_demo = True\n"
+    )
+    base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", db]
+    log_path = Path(workdir) / "odoo.log"
+    init = subprocess.run([*base, "-i", "postventa", "--stop-after-init"], capture_output=True, text=True,
+                          timeout=600, check=False)
+    if init.returncode != 0:
+        raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
+    shell = subprocess.run([*base, "shell", "--no-http"], input=_SHELL_SCRIPT % {"tag": db}, capture_output=True,
+                           text=True, timeout=300, check=False)
+    keys = [line.split("=", 1)[1].strip() for line in shell.stdout.splitlines() if line.startswith("APIKEY=")]
+    if not keys:
+        raise RuntimeError(f"no API key from odoo-bin shell: {(shell.stderr or shell.stdout)[-1500:]}")
+    log = log_path.open("w")
+    process = subprocess.Popen([*base, "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"odoo-bin exited: {log_path.read_text()[-1500:]}")
+        try:
+            httpx.get(f"{url}/web/login", timeout=2)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    server = OdooServer(url, db, keys[0], process, workdir, log_path)
+    return server
+
+
+# ----- one vocabulary for tests over the fake and the real Odoo -----------------------------------
+
+class FakeBackend:
+    label = "fake-odoo"
+
+    def __init__(self) -> None:
+        self.fake = FakeOdoo().start()
+        self.fake.faults = default_faults()
+        self.url, self.db, self.key = self.fake.url, DB, API_KEY
+
+    def close(self) -> None:
+        self.fake.stop()
+
+    def settings(self, database_url: str, **extra) -> Settings:
+        return Settings(database_url=database_url, odoo_url=self.url, odoo_db=self.db, odoo_api_key=self.key,
+                        **extra)
+
+    def cases(self, neon_ids: list[int]) -> dict[int, dict]:
+        found = {}
+        for neon_id in neon_ids:
+            case = self.fake.case_for(neon_id)
+            if case:
+                found[neon_id] = {"id": case["id"], "vin": case["vin"], "odo_km": case["odo_km"],
+                                  "description": case["description"],
+                                  "attachments": len(case["attachment_hashes"]),
+                                  "warranty_status": case["warranty_status"]}
+        return found
+
+    def decide(self, neon_id: int) -> str:
+        self.fake.decide(neon_id, "eligible")
+        return "eligible"
+
+
+class RealBackend:
+    label = "real-odoo"
+
+    def __init__(self, server: OdooServer) -> None:
+        self.server = server
+        self.url, self.db, self.key = server.url, server.db, server.key
+
+    def close(self) -> None:
+        pass
+
+    def settings(self, database_url: str, **extra) -> Settings:
+        return Settings(database_url=database_url, odoo_url=self.url, odoo_db=self.db, odoo_api_key=self.key,
+                        **extra)
+
+    def client(self) -> OdooClient:
+        return OdooClient(self.settings("postgresql://unused/x"), retries=1)
+
+    def cases(self, neon_ids: list[int]) -> dict[int, dict]:
+        with self.client() as odoo:
+            rows = odoo.call("postventa.case", "search_read", domain=[["neon_id", "in", neon_ids]],
+                             fields=["neon_id", "vin", "odo_km", "description", "warranty_status",
+                                     "attachment_count"])
+        found: dict[int, dict] = {}
+        for r in rows:
+            if r["neon_id"] in found:
+                raise AssertionError(f"two Odoo cases for Neon id {r['neon_id']}")
+            found[r["neon_id"]] = {"id": r["id"], "vin": r["vin"] or None, "odo_km": r["odo_km"],
+                                   "description": r["description"] or None, "attachments": r["attachment_count"],
+                                   "warranty_status": r["warranty_status"] or "pending"}
+        return found
+
+    def decide(self, neon_id: int) -> str:
+        with self.client() as odoo:
+            ids = odoo.call("postventa.case", "search", domain=[["neon_id", "=", neon_id]])
+            odoo.call("postventa.case", "action_evaluate_warranty", ids=ids)
+            (row,) = odoo.call("postventa.case", "read", ids=ids, fields=["warranty_status"])
+        return row["warranty_status"]
+
+
+def real_backend_or_reason() -> tuple[RealBackend | None, str]:
+    server, why = shared_odoo()
+    if server is None:
+        return None, why
+    try:
+        with OdooClient(Settings(odoo_url=server.url, odoo_db=server.db, odoo_api_key=server.key)) as odoo:
+            odoo.call("postventa.case", "bridge_changes", since=None, limit=1, after_id=0)
+    except OdooError as exc:
+        return None, f"Odoo is up but the bridge contract is not usable yet: {exc}"
+    return RealBackend(server), ""
+
+
+# ----- fresh Neon databases (a migrated template, copied per test) -------------------------------
+
+_template: str | None = None
+_db_counter = 0
+
+
+def _admin_url_for(name: str) -> str:
+    return f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+
+
+def fresh_neon_db() -> str:
+    """A new migrated database whose case ids start at a unique offset, so several Neon databases
+    can share one Odoo (which keys cases on the Neon id) without colliding. Drop with drop_db()."""
+    global _template, _db_counter
+    from bridge.migrate import migrate
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        if _template is None:
+            name = f"pv_tmpl_{uuid.uuid4().hex[:10]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+            migrate(_admin_url_for(name))
+            _template = name
+            atexit.register(drop_db, _admin_url_for(name))
+        _db_counter += 1
+        name = f"pv_test_{uuid.uuid4().hex[:10]}"
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"')
+    url = _admin_url_for(name)
+    offset = (os.getpid() % 1000) * 1_000_000 + _db_counter * 10_000
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (offset,))
+    return url
+
+
+def drop_db(url: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
