@@ -1,0 +1,425 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import warranty_policy as engine
+
+CASE_STATES = [
+    ("new", "New"),
+    ("evidence", "Waiting for Evidence"),
+    ("evaluated", "Evaluated"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
+WARRANTY_STATUSES = [
+    ("pending", "Pending"),
+    ("eligible", "Eligible"),
+    ("review", "Review"),
+    ("no_eligible", "Not eligible"),
+]
+OPEN_STATES = ("new", "evidence", "evaluated", "in_progress")
+
+
+class PostventaCase(models.Model):
+    _name = "postventa.case"
+    _description = "After-Sales Case"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, id desc"
+    _check_company_auto = True
+
+    # --- identity -----------------------------------------------------------------------
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/", index=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", tracking=True, default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    priority = fields.Selection([("0", "Normal"), ("1", "Urgent")], default="0")
+    color = fields.Integer()
+    neon_id = fields.Integer(string="Neon ID", copy=False, readonly=True, index="btree_not_null",
+                             help="Id of the case in the WhatsApp channel store (Neon).")
+    # --- customer and vehicle -----------------------------------------------------------
+    partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index=True)
+    whatsapp_contact = fields.Char(string="WhatsApp", help="Sender in E.164, e.g. +5215512345678.")
+    vehicle_id = fields.Many2one("postventa.vehicle", tracking=True, index=True, check_company=True)
+    vin_reported = fields.Char(string="Reported VIN", help="VIN as the customer sent it.")
+    plate_reported = fields.Char(string="Reported Plate")
+    powertrain = fields.Selection(related="vehicle_id.powertrain")
+    delivery_date = fields.Date(related="vehicle_id.delivery_date")
+    odometer_km = fields.Integer(string="Odometer at Intake (km)", tracking=True)
+    # --- fault and evidence -------------------------------------------------------------
+    fault_id = fields.Many2one("postventa.fault", tracking=True, index=True)
+    fault_code_reported = fields.Char(help="Fault code proposed by the channel when it is not in the catalog.")
+    severity = fields.Selection(related="fault_id.severity", store=True)
+    description = fields.Text()
+    evidence_ids = fields.One2many("postventa.case.evidence", "case_id", string="Evidence Checklist")
+    evidence_complete = fields.Boolean(compute="_compute_evidence", store=True)
+    evidence_missing = fields.Char(string="Missing Evidence", compute="_compute_evidence", store=True)
+    attachment_count = fields.Integer(string="Evidence Files", compute="_compute_attachment_count")
+    # --- workflow -------------------------------------------------------------------------
+    state = fields.Selection(
+        CASE_STATES, default="new", required=True, tracking=True, index=True, group_expand="_expand_states"
+    )
+    warranty_status = fields.Selection(WARRANTY_STATUSES, default="pending", required=True, tracking=True,
+                                       index=True)
+    decision_ids = fields.One2many("postventa.warranty.decision", "case_id", string="Decisions")
+    decision_id = fields.Many2one("postventa.warranty.decision", string="Latest Decision",
+                                  compute="_compute_decision_id", store=True)
+    decision_reasons = fields.Text(related="decision_id.reason_text", string="Decision Reasons")
+    decision_count = fields.Integer(compute="_compute_counts")
+    ticket_ids = fields.One2many("postventa.warranty.ticket", "case_id", string="Warranty Tickets")
+    ticket_id = fields.Many2one("postventa.warranty.ticket", compute="_compute_ticket_id", store=True,
+                                string="Warranty Ticket")
+    ticket_count = fields.Integer(compute="_compute_counts")
+    is_ready = fields.Boolean(string="Ready to Evaluate", compute="_compute_is_ready", store=True)
+    # Transition timestamps, for resolution-time metrics.
+    date_evidence = fields.Datetime(string="Evidence Requested On", readonly=True, copy=False)
+    date_evaluated = fields.Datetime(string="Evaluated On", readonly=True, copy=False)
+    date_in_progress = fields.Datetime(string="Started On", readonly=True, copy=False)
+    date_done = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
+    resolution_hours = fields.Float(compute="_compute_resolution_hours", store=True, aggregator="avg")
+    bridge_touched_at = fields.Datetime(readonly=True, copy=False,
+                                        help="Bumped when a related document changes, so the bridge sees it.")
+
+    _neon_id_uniq = models.Constraint("UNIQUE(neon_id)", "Another case is already bound to this Neon id.")
+    _odometer_positive = models.Constraint("CHECK(odometer_km >= 0)", "The odometer cannot be negative.")
+
+    # --- computes ---------------------------------------------------------------------------
+    @api.depends("evidence_ids.provided", "evidence_ids.required", "evidence_ids.code")
+    def _compute_evidence(self):
+        for case in self:
+            missing = case.evidence_ids.filtered(lambda e: e.required and not e.provided)
+            case.evidence_complete = not missing
+            case.evidence_missing = ", ".join(missing.mapped("evidence_type_id.name")) or False
+
+    def _compute_attachment_count(self):
+        counts = dict(self.env["ir.attachment"]._read_group(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], ["res_id"], ["__count"]
+        ))
+        for case in self:
+            case.attachment_count = counts.get(case.id, 0)
+
+    @api.depends("decision_ids")
+    def _compute_decision_id(self):
+        for case in self:
+            case.decision_id = case.decision_ids.sorted("id")[-1:]
+
+    @api.depends("ticket_ids")
+    def _compute_ticket_id(self):
+        for case in self:
+            case.ticket_id = case.ticket_ids.sorted("id")[-1:]
+
+    def _compute_counts(self):
+        for case in self:
+            case.decision_count = len(case.decision_ids)
+            case.ticket_count = len(case.ticket_ids)
+
+    @api.depends("state", "vehicle_id", "fault_id", "odometer_km", "evidence_complete")
+    def _compute_is_ready(self):
+        for case in self:
+            case.is_ready = bool(
+                case.state in ("new", "evidence") and case.vehicle_id and case.fault_id and case.odometer_km
+                and case.evidence_complete
+            )
+
+    @api.depends("date_done", "create_date")
+    def _compute_resolution_hours(self):
+        for case in self:
+            if case.date_done and case.create_date:
+                case.resolution_hours = (case.date_done - case.create_date).total_seconds() / 3600
+            else:
+                case.resolution_hours = 0.0
+
+    @api.model
+    def _expand_states(self, states, domain):
+        return [key for key, _label in CASE_STATES if key != "cancelled"]
+
+    # --- CRUD --------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code("postventa.case") or "/"
+        cases = super().create(vals_list)
+        cases._sync_evidence_lines()
+        return cases
+
+    def write(self, vals):
+        if "state" in vals:
+            stamp = f"date_{vals['state']}"
+            if stamp in self._fields:
+                vals = dict(vals, **{stamp: fields.Datetime.now()})
+        result = super().write(vals)
+        if "fault_id" in vals:
+            self._sync_evidence_lines()
+        return result
+
+    def _sync_evidence_lines(self):
+        """Make the checklist match the fault: add what it requires, drop unprovided extras."""
+        create_vals = []
+        for case in self:
+            required = case.fault_id.evidence_type_ids
+            existing = case.evidence_ids
+            existing.filtered(lambda e, r=required: e.evidence_type_id not in r and not e.provided).unlink()
+            existing.filtered(lambda e, r=required: e.evidence_type_id in r and not e.required).required = True
+            for etype in required - existing.evidence_type_id:
+                create_vals.append({"case_id": case.id, "evidence_type_id": etype.id, "required": True})
+        if create_vals:
+            self.env["postventa.case.evidence"].create(create_vals)
+        self.filtered(lambda c: c.state == "new" and c.fault_id and not c.evidence_complete).write(
+            {"state": "evidence"}
+        )
+
+    # --- actions -------------------------------------------------------------------------------
+    def action_evaluate_warranty(self):
+        """Evaluate the warranty of every case in ``self`` in one pass (batch-safe).
+
+        Writes one append-only decision per case, opens a warranty ticket for ``eligible``,
+        schedules an activity for the warranty manager on ``review``, and emits the events.
+        """
+        cases = self.filtered(lambda c: c.state in OPEN_STATES)
+        if not cases:
+            raise UserError(self.env._("Only open cases can be evaluated."))
+        cases.check_access("write")
+        today = fields.Date.context_today(self)
+        decision_vals, engine_results = [], []
+        for company, company_cases in cases.grouped("company_id").items():
+            policy = self.env["postventa.warranty.policy"]._get_current(today, company)
+            engine_policy = policy._to_engine()
+            history = company_cases._odometer_history()
+            for case in company_cases:
+                result = engine.evaluate(engine_policy, case._warranty_facts(today, history[case.vehicle_id.id]))
+                engine_results.append((case, result))
+                decision_vals.append(case._decision_vals(result, policy))
+        # Users may only read the log: it is written here, on their behalf (user_id records who).
+        decisions = self.env["postventa.warranty.decision"].sudo().create(decision_vals).with_env(self.env)
+        self._apply_decisions(decisions)
+        self._record_intake_odometers(engine_results)
+        return True
+
+    def _apply_decisions(self, decisions):
+        """Move each case to its decision's outcome, with ticket/activity/events, grouped by outcome."""
+        by_outcome = defaultdict(lambda: self.browse())
+        for decision in decisions:
+            by_outcome[decision.outcome] |= decision.case_id
+        for outcome, cases in by_outcome.items():
+            cases.write({"warranty_status": outcome, "state": "evaluated"})
+        self.env["postventa.event"]._emit_many([
+            ("warranty.decided", decision.case_id, decision.case_id._decided_event_data(decision))
+            for decision in decisions
+        ])
+        eligible = decisions.filtered(lambda d: d.outcome == "eligible" and not d.case_id.ticket_id)
+        if eligible:
+            eligible.case_id._open_tickets(eligible)
+        review = decisions.filtered(lambda d: d.outcome == "review")
+        if review:
+            review.case_id._schedule_review_activities()
+
+    def _odometer_history(self):
+        """{vehicle id: (OdometerReading, ...)} for these cases' vehicles, from one query."""
+        history = defaultdict(tuple)
+        readings = self.env["postventa.odometer"].search_read(
+            [("vehicle_id", "in", self.vehicle_id.ids), ("case_id", "not in", self.ids)],
+            ["vehicle_id", "date", "value_km"],
+        )
+        for reading in readings:
+            key = reading["vehicle_id"][0]
+            history[key] = (*history[key], engine.OdometerReading(reading["date"], reading["value_km"]))
+        return history
+
+    def _warranty_facts(self, today, odometer_history=()):
+        self.ensure_one()
+        vehicle, fault = self.vehicle_id, self.fault_id
+        return engine.CaseFacts(
+            evaluation_date=today,
+            vehicle_known=bool(vehicle),
+            delivery_date=vehicle.delivery_date or None,
+            powertrain=vehicle.powertrain or None,
+            odometer_km=self.odometer_km or None,
+            odometer_history=tuple(odometer_history),
+            fault_code=fault.code or None,
+            fault_system=fault.system_id.code or None,
+            fault_is_wear_item=fault.is_wear_item,
+            fault_coverage_code=fault.coverage_code or None,
+            evidence_required=frozenset(self.evidence_ids.filtered("required").mapped("code")),
+            evidence_provided=frozenset(self.evidence_ids.filtered("provided").mapped("code")),
+        )
+
+    def _decision_vals(self, result, policy):
+        self.ensure_one()
+        return {
+            "case_id": self.id,
+            "vehicle_id": self.vehicle_id.id,
+            "fault_id": self.fault_id.id,
+            "company_id": self.company_id.id,
+            "outcome": result.outcome,
+            "reasons": result.reasons_as_dicts(),
+            "reason_text": "\n".join(r.message for r in result.reasons),
+            "reason_codes": ",".join(r.code for r in result.reasons),
+            "policy_id": policy.id,
+            "policy_version": result.policy_version,
+            "coverage_code": result.coverage_code,
+            "coverage_expires_on": result.coverage_expires_on,
+            "km_limit": result.km_limit,
+            "inputs": result.inputs,
+            "user_id": self.env.user.id,
+        }
+
+    def _decided_event_data(self, decision):
+        """Payload of ``warranty.decided``; the spare-parts module adds the recommended supplier."""
+        self.ensure_one()
+        return {
+            "case": self.name,
+            "neon_id": self.neon_id or None,
+            "vin": self.vehicle_id.vin or None,
+            "fault_code": self.fault_id.code or None,
+            "outcome": decision.outcome,
+            "reasons": decision.reasons or [],
+            "policy_version": decision.policy_version,
+            "coverage": decision.coverage_code or None,
+            "is_override": decision.is_override,
+            "recommended_supplier": decision.recommended_supplier or None,
+        }
+
+    def _record_intake_odometers(self, engine_results):
+        """Keep the intake reading in the vehicle history when the engine trusted it."""
+        vals_list = []
+        for case, result in engine_results:
+            codes = {r.code for r in result.reasons}
+            if case.vehicle_id and case.odometer_km and not codes & {"odometer_inconsistent", "odometer_implausible"}:
+                if case.odometer_km >= (case.vehicle_id.odometer_km or 0):
+                    vals_list.append({
+                        "vehicle_id": case.vehicle_id.id, "value_km": case.odometer_km, "source": "intake",
+                        "case_id": case.id, "date": fields.Date.context_today(self),
+                    })
+        if vals_list:
+            existing = self.env["postventa.odometer"].search([("case_id", "in", [v["case_id"] for v in vals_list])])
+            seen = set(existing.case_id.ids)
+            self.env["postventa.odometer"].sudo().create([v for v in vals_list if v["case_id"] not in seen])
+
+    def _open_tickets(self, decisions):
+        tickets = self.env["postventa.warranty.ticket"].sudo().create([
+            {
+                "case_id": d.case_id.id,
+                "decision_id": d.id,
+                "odometer_km": d.case_id.odometer_km,
+                "fault_id": d.fault_id.id,
+                "fault_code": d.fault_id.code,
+                "fault_name": d.fault_id.name,
+                "fault_system": d.fault_id.system_id.name,
+                "fault_severity": d.fault_id.severity,
+                "coverage_code": d.coverage_code,
+                "labor_hours": d.fault_id.labor_hours,
+                "user_id": d.case_id.user_id.id,
+                "attachment_ids": [fields.Command.set(d.case_id._attachments().ids)],
+            }
+            for d in decisions
+        ])
+        self.write({"state": "in_progress"})
+        self.env["postventa.event"]._emit_many([
+            ("warranty.opened", t.case_id, {
+                "case": t.case_id.name, "neon_id": t.case_id.neon_id or None, "ticket": t.name,
+                "vin": t.vehicle_id.vin or None, "fault_code": t.fault_code, "coverage": t.coverage_code,
+                "labor_hours": t.labor_hours, "attachments": len(t.attachment_ids),
+            })
+            for t in tickets
+        ])
+        return tickets
+
+    def _attachments(self):
+        self.ensure_one()
+        return self.env["ir.attachment"].search([("res_model", "=", self._name), ("res_id", "=", self.id)])
+
+    def _warranty_manager(self):
+        group = self.env.ref("postventa.group_postventa_warranty_manager")
+        managers = group.sudo().all_user_ids.filtered(lambda u: not u.share and u.active and u.id != 1)
+        return managers.sorted("id")[:1]
+
+    def _schedule_review_activities(self):
+        manager = self._warranty_manager()
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        self.env["mail.activity"].sudo().create([
+            {
+                "res_model_id": model_id,
+                "res_id": case.id,
+                "activity_type_id": activity_type.id,
+                "summary": self.env._("Review warranty of %(case)s", case=case.name),
+                "note": case.decision_id.reason_text,
+                "user_id": (manager or case.user_id or self.env.user).id,
+                "date_deadline": fields.Date.context_today(self),
+            }
+            for case in self
+        ])
+
+    def action_mark_evidence_provided(self):
+        """The customer brought the evidence in person: tick every required item."""
+        lines = self.evidence_ids.filtered(lambda e: e.required and not e.provided)
+        lines.write({"provided": True, "provided_date": fields.Datetime.now()})
+        return True
+
+    def action_start(self):
+        self.write({"state": "in_progress"})
+
+    def action_done(self):
+        self.write({"state": "done"})
+        self.env["postventa.event"]._emit_many([
+            ("service.done", case, {"case": case.name, "neon_id": case.neon_id or None,
+                                    "vin": case.vehicle_id.vin or None, "contact": case.whatsapp_contact or None})
+            for case in self
+        ])
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_reset(self):
+        self.write({"state": "new", "warranty_status": "pending"})
+        self._sync_evidence_lines()
+
+    def action_open_override(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Warranty Decision"),
+            "res_model": "postventa.warranty.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_case_id": self.id},
+        }
+
+    def action_view_decisions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_decision_action")
+        action["domain"] = [("case_id", "=", self.id)]
+        return action
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_ticket_action")
+        action["domain"] = [("case_id", "=", self.id)]
+        if self.ticket_count == 1:
+            action.update(view_mode="form", res_id=self.ticket_id.id, views=[(False, "form")])
+        return action
+
+    def action_view_attachments(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Evidence"),
+            "res_model": "ir.attachment",
+            "view_mode": "kanban,list,form",
+            "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    @api.model
+    def _cron_evaluate_ready_cases(self, batch_size=1000):
+        """Evaluate cases that have everything the engine needs (scheduled action)."""
+        cases = self.search([("is_ready", "=", True)], limit=batch_size)
+        if cases:
+            cases.action_evaluate_warranty()
+        return len(cases)

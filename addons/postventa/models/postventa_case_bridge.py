@@ -1,0 +1,286 @@
+"""The bridge's side of postventa.case: batch methods called over JSON-2 (docs/odoo-bridge-contract.md)."""
+
+import base64
+import binascii
+import hashlib
+from datetime import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..engine import vin as vin_rules
+
+MAX_BATCH = 500
+NEON_STATUSES = {"open", "handoff", "cancelled", "complete"}
+
+
+class PostventaCase(models.Model):
+    _inherit = "postventa.case"
+
+    @api.model
+    def _check_bridge_access(self):
+        if not (
+            self.env.su
+            or self.env.user.has_group("postventa.group_postventa_integration")
+            or self.env.user.has_group("postventa.group_postventa_admin")
+        ):
+            raise AccessError(self.env._("Only the integration user may call the bridge methods."))
+
+    # --- Neon -> Odoo -----------------------------------------------------------------------
+    @api.model
+    def bridge_upsert_cases(self, records):
+        """Create or update cases keyed on their Neon id; one transaction for the whole batch.
+
+        Returns one entry per input record, in order: ``{"neon_id", "id", "name", "created"}``
+        or ``{"neon_id", "error"}`` for a record that could not be taken (the rest still is).
+        """
+        self._check_bridge_access()
+        if not isinstance(records, list):
+            raise ValidationError(self.env._("records must be a list."))
+        if len(records) > MAX_BATCH:
+            raise ValidationError(self.env._("At most %(max)s records per call.", max=MAX_BATCH))
+        env = self.sudo().env
+        Case = env["postventa.case"]
+        clean, results = [], [None] * len(records)
+        for index, record in enumerate(records):
+            problem = self._bridge_record_problem(record)
+            if problem:
+                neon_id = record.get("neon_id") if isinstance(record, dict) else None
+                results[index] = {"neon_id": neon_id, "error": problem}
+            else:
+                clean.append((index, record))
+        neon_ids = [int(r["neon_id"]) for _i, r in clean]
+        existing = {c.neon_id: c for c in Case.search([("neon_id", "in", neon_ids)])}
+        vehicles = self._bridge_vehicles([r for _i, r in clean])
+        faults = {
+            f.code: f
+            for f in env["postventa.fault"].search([("code", "in", [
+                (r.get("falla_tipo") or "").strip().upper() for _i, r in clean
+            ])])
+        }
+        partners = self._bridge_partners([r for _i, r in clean], vehicles)
+        to_create, to_update = [], []
+        for index, record in clean:
+            neon_id = int(record["neon_id"])
+            vals = self._bridge_case_vals(record, vehicles, faults, partners)
+            case = existing.get(neon_id)
+            if case:
+                to_update.append((index, case, vals))
+            else:
+                to_create.append((index, dict(vals, neon_id=neon_id)))
+        created = Case.create([vals for _i, vals in to_create]) if to_create else Case
+        for (index, _vals), case in zip(to_create, created, strict=True):
+            results[index] = {"neon_id": case.neon_id, "id": case.id, "name": case.name, "created": True}
+        for index, case, vals in to_update:
+            changed = {k: v for k, v in vals.items() if case._bridge_differs(k, v)}
+            if changed:
+                case.write(changed)
+            results[index] = {"neon_id": case.neon_id, "id": case.id, "name": case.name, "created": False}
+        touched = created | Case.browse([case.id for _i, case, _v in to_update])
+        for index, record in clean:
+            case = touched.browse(results[index]["id"])
+            case._bridge_attach(record.get("attachments") or [])
+            case._bridge_mark_evidence(record.get("evidence_provided") or [])
+        ready = touched.filtered("is_ready")
+        if ready:
+            ready.action_evaluate_warranty()
+        return results
+
+    @api.model
+    def _bridge_record_problem(self, record):
+        if not isinstance(record, dict):
+            return "record must be an object"
+        neon_id = record.get("neon_id")
+        if isinstance(neon_id, bool) or not isinstance(neon_id, int) or neon_id <= 0:
+            return "neon_id must be a positive integer"
+        odo = record.get("odo_km")
+        if odo is not None and (isinstance(odo, bool) or not isinstance(odo, int) or odo < 0 or odo > 2_000_000):
+            return "odo_km must be an integer between 0 and 2,000,000"
+        for key in ("contact_id", "customer_name", "vin", "plate", "falla_tipo", "description", "status"):
+            if record.get(key) is not None and not isinstance(record[key], str):
+                return f"{key} must be a string"
+        if record.get("status") and record["status"] not in NEON_STATUSES:
+            return f"status must be one of {sorted(NEON_STATUSES)}"
+        for attachment in record.get("attachments") or []:
+            sha = attachment.get("sha256") if isinstance(attachment, dict) else None
+            if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+                return "every attachment needs a lowercase hex sha256"
+        return None
+
+    @api.model
+    def _bridge_vehicles(self, records):
+        vins = {vin_rules.normalize(r.get("vin")) for r in records if r.get("vin")}
+        plates = {r["plate"].strip().upper() for r in records if r.get("plate")}
+        found = self.env["postventa.vehicle"].sudo().search(["|", ("vin", "in", list(vins)), ("plate", "in", list(plates))])
+        index = {("vin", v.vin): v for v in found}
+        index.update({("plate", v.plate): v for v in found if v.plate})
+        return index
+
+    @api.model
+    def _bridge_partners(self, records, vehicles):
+        """Customers by WhatsApp number: the vehicle's owner, an existing contact, or a new one."""
+        Partner = self.env["res.partner"].sudo()
+        phones = {r["contact_id"].removeprefix("whatsapp:") for r in records if r.get("contact_id")}
+        known = {p.phone: p for p in Partner.search([("phone", "in", list(phones))])} if phones else {}
+        partners = {}
+        for record in records:
+            phone = (record.get("contact_id") or "").removeprefix("whatsapp:")
+            vehicle = self._bridge_vehicle_for(record, vehicles)
+            if vehicle.partner_id:
+                partners[int(record["neon_id"])] = vehicle.partner_id
+            elif phone:
+                if phone not in known:
+                    known[phone] = Partner.create({"name": record.get("customer_name") or phone, "phone": phone})
+                partners[int(record["neon_id"])] = known[phone]
+        return partners
+
+    @api.model
+    def _bridge_vehicle_for(self, record, vehicles):
+        vehicle = vehicles.get(("vin", vin_rules.normalize(record.get("vin")))) if record.get("vin") else None
+        if not vehicle and record.get("plate"):
+            vehicle = vehicles.get(("plate", record["plate"].strip().upper()))
+        return vehicle or self.env["postventa.vehicle"]
+
+    @api.model
+    def _bridge_case_vals(self, record, vehicles, faults, partners):
+        vehicle = self._bridge_vehicle_for(record, vehicles)
+        code = (record.get("falla_tipo") or "").strip().upper()
+        partner = partners.get(int(record["neon_id"]))
+        vals = {
+            "whatsapp_contact": (record.get("contact_id") or "").removeprefix("whatsapp:") or False,
+            "vin_reported": record.get("vin") or False,
+            "plate_reported": record.get("plate") or False,
+            "vehicle_id": vehicle.id or False,
+            "company_id": vehicle.company_id.id or self.env.company.id,
+            "partner_id": partner.id if partner else False,
+            "odometer_km": record.get("odo_km") or 0,
+            "fault_id": faults[code].id if code in faults else False,
+            "fault_code_reported": code or False,
+            "description": record.get("description") or False,
+        }
+        if record.get("status") == "cancelled":
+            vals["state"] = "cancelled"
+        return vals
+
+    def _bridge_differs(self, field_name, value):
+        current = self[field_name]
+        if isinstance(current, models.BaseModel):
+            return current.id != (value or False) and not (not current and not value)
+        return (current or False) != (value or False)
+
+    def _bridge_attach(self, attachments):
+        """Add attachments once per sha256 per case; bytes are checked against their hash."""
+        self.ensure_one()
+        if not attachments:
+            return
+        Attachment = self.env["ir.attachment"].sudo()
+        have = set(Attachment.search([
+            ("res_model", "=", self._name), ("res_id", "=", self.id), ("postventa_sha256", "!=", False),
+        ]).mapped("postventa_sha256"))
+        vals_list, kinds = [], []
+        for item in attachments:
+            sha = item["sha256"]
+            if sha in have:
+                kinds.append((item.get("evidence_kind"), Attachment.search([
+                    ("res_model", "=", self._name), ("res_id", "=", self.id), ("postventa_sha256", "=", sha),
+                ], limit=1)))
+                continue
+            if not item.get("datas"):
+                continue  # bytes not sent yet: the bridge sends them with the next pass
+            try:
+                raw = base64.b64decode(item["datas"], validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValidationError(self.env._("Attachment %(sha)s is not valid base64.", sha=sha)) from exc
+            if hashlib.sha256(raw).hexdigest() != sha:
+                raise ValidationError(self.env._("Attachment bytes do not match their sha256 %(sha)s.", sha=sha))
+            have.add(sha)
+            vals_list.append({
+                "name": item.get("filename") or sha[:12],
+                "raw": raw,
+                "mimetype": item.get("content_type") or "application/octet-stream",
+                "res_model": self._name,
+                "res_id": self.id,
+                "postventa_sha256": sha,
+                "postventa_evidence_kind": item.get("evidence_kind") or False,
+            })
+        created = Attachment.create(vals_list) if vals_list else Attachment
+        for attachment in created:
+            kinds.append((attachment.postventa_evidence_kind, attachment))
+        for kind, attachment in kinds:
+            if kind:
+                self._bridge_mark_evidence([kind], attachment)
+
+    def _bridge_mark_evidence(self, codes, attachment=None):
+        self.ensure_one()
+        lines = self.evidence_ids.filtered(lambda e: e.code in codes and not e.provided)
+        if lines:
+            lines.write({
+                "provided": True, "provided_date": fields.Datetime.now(),
+                "attachment_id": attachment.id if attachment else False,
+            })
+
+    # --- Odoo -> Neon -------------------------------------------------------------------------
+    @api.model
+    def bridge_changes(self, since=None, limit=500, after_id=0):
+        """Cases changed since a (write_date, id) keyset cursor, oldest first."""
+        self._check_bridge_access()
+        limit = max(1, min(int(limit or 500), 5000))
+        domain = []
+        if since:
+            try:
+                since_dt = datetime.fromisoformat(str(since).replace("Z", "+00:00")).replace(tzinfo=None)
+            except ValueError as exc:
+                raise ValidationError(self.env._("since must be an ISO-8601 datetime.")) from exc
+            domain = ["|", ("write_date", ">", since_dt), "&", ("write_date", "=", since_dt), ("id", ">", int(after_id or 0))]
+        cases = self.sudo().with_context(active_test=False).search(domain, order="write_date, id", limit=limit)
+        records = [case._bridge_change_dict() for case in cases]
+        last = cases[-1:]
+        return {
+            "records": records,
+            "next": {"since": self._bridge_ts(last.write_date), "after_id": last.id} if last else None,
+            "server_time": self._bridge_ts(fields.Datetime.now()),
+        }
+
+    @api.model
+    def _bridge_ts(self, value):
+        return value.isoformat(timespec="microseconds") + "Z" if value else None
+
+    def _bridge_change_dict(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "neon_id": self.neon_id or None,
+            "name": self.name,
+            "state": self.state,
+            "warranty_status": self.warranty_status,
+            "write_date": self._bridge_ts(self.write_date),
+            "decision": self.decision_id._bridge_dict() if self.decision_id else None,
+            "ticket": self.ticket_id._bridge_dict() if self.ticket_id else None,
+            "quote": self._bridge_quote_dict(),
+        }
+
+    def _bridge_quote_dict(self):
+        """Quote state for the bridge; the spare-parts module fills it in."""
+        return None
+
+    def _bridge_touch(self):
+        """Make the bridge see these cases again (a related document changed)."""
+        self.sudo().write({"bridge_touched_at": fields.Datetime.now()})
+
+    @api.model
+    def bridge_handoff(self, neon_id, note=None):
+        """The customer asked for a person on WhatsApp: an activity for the case's responsible."""
+        self._check_bridge_access()
+        case = self.sudo().search([("neon_id", "=", int(neon_id))], limit=1)
+        if not case:
+            raise ValidationError(self.env._("No case is bound to Neon id %(id)s.", id=neon_id))
+        case.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=fields.Date.context_today(self),
+            summary=self.env._("Customer asked for an advisor on WhatsApp"),
+            note=note or False,
+            user_id=(case.user_id or case._warranty_manager() or self.env.user).id,
+        )
+        case.env["postventa.event"]._emit("case.handoff", case, {"case": case.name, "neon_id": case.neon_id,
+                                                                 "note": note or None})
+        return {"id": case.id, "name": case.name}

@@ -1,0 +1,55 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class PostventaOdometer(models.Model):
+    _name = "postventa.odometer"
+    _description = "Odometer Reading"
+    _order = "date desc, id desc"
+
+    vehicle_id = fields.Many2one("postventa.vehicle", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="vehicle_id.company_id", store=True, index=True)
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    value_km = fields.Integer(string="Kilometers", required=True)
+    source = fields.Selection(
+        [
+            ("delivery", "Delivery"),
+            ("intake", "Case intake"),
+            ("whatsapp", "WhatsApp"),
+            ("service", "Workshop service"),
+            ("correction", "Manager correction"),
+        ],
+        required=True,
+        default="service",
+    )
+    case_id = fields.Many2one("postventa.case", index="btree_not_null")
+    note = fields.Char()
+
+    _value_positive = models.Constraint("CHECK(value_km >= 0)", "An odometer reading cannot be negative.")
+
+    @api.constrains("value_km", "date", "vehicle_id", "source")
+    def _check_monotonic(self):
+        is_manager = self.env.user.has_group("postventa.group_postventa_warranty_manager")
+        for reading in self:
+            if reading.source == "correction":
+                if not (is_manager or self.env.su):
+                    raise ValidationError(self.env._("Only a warranty manager can record an odometer correction."))
+                if not reading.note:
+                    raise ValidationError(self.env._("An odometer correction needs a note explaining it."))
+                continue
+            others = reading.vehicle_id.odometer_ids - reading
+            earlier = others.filtered(lambda r, d=reading.date: r.date <= d)
+            later = others.filtered(lambda r, d=reading.date: r.date > d)
+            previous = max(earlier.mapped("value_km"), default=None)
+            following = min(later.mapped("value_km"), default=None)
+            if previous is not None and reading.value_km < previous:
+                raise ValidationError(self.env._(
+                    "The odometer cannot go back: %(new)s km on %(date)s is lower than the previous reading of "
+                    "%(previous)s km. A warranty manager can record it as a correction.",
+                    new=reading.value_km, date=reading.date, previous=previous,
+                ))
+            if following is not None and reading.value_km > following:
+                raise ValidationError(self.env._(
+                    "%(new)s km on %(date)s is higher than a later reading of %(following)s km.",
+                    new=reading.value_km, date=reading.date, following=following,
+                ))

@@ -1,0 +1,104 @@
+from odoo import api, fields, models
+
+TICKET_STATES = [
+    ("open", "Open"),
+    ("submitted", "Submitted to Toyota"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("repaired", "Repaired"),
+    ("closed", "Closed"),
+]
+
+
+class PostventaWarrantyTicket(models.Model):
+    _name = "postventa.warranty.ticket"
+    _description = "Warranty Ticket"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    case_id = fields.Many2one("postventa.case", required=True, readonly=True, index=True, ondelete="restrict")
+    decision_id = fields.Many2one("postventa.warranty.decision", readonly=True)
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="case_id.partner_id", store=True)
+    vehicle_id = fields.Many2one(related="case_id.vehicle_id", store=True)
+    vin = fields.Char(related="case_id.vehicle_id.vin")
+    odometer_km = fields.Integer(string="Odometer at Intake (km)", readonly=True)
+    fault_id = fields.Many2one("postventa.fault", readonly=True)
+    # Fault catalog fields, copied when the ticket opens (the catalog may change later).
+    fault_code = fields.Char(readonly=True)
+    fault_name = fields.Char(readonly=True)
+    fault_system = fields.Char(readonly=True)
+    fault_severity = fields.Char(readonly=True)
+    coverage_code = fields.Char(readonly=True)
+    labor_hours = fields.Float(digits=(6, 2))
+    attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
+    state = fields.Selection(TICKET_STATES, default="open", required=True, tracking=True, index=True)
+    line_ids = fields.One2many("postventa.warranty.ticket.line", "ticket_id", string="Parts and Labor")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    parts_cost = fields.Monetary(compute="_compute_costs", store=True)
+    labor_cost = fields.Monetary(compute="_compute_costs", store=True)
+    total_cost = fields.Monetary(compute="_compute_costs", store=True)
+    user_id = fields.Many2one("res.users", string="Responsible", tracking=True)
+    notes = fields.Html()
+
+    _name_uniq = models.Constraint("UNIQUE(name, company_id)", "Ticket references are unique per company.")
+
+    @api.depends("line_ids.subtotal", "line_ids.line_type")
+    def _compute_costs(self):
+        for ticket in self:
+            parts = ticket.line_ids.filtered(lambda line: line.line_type == "part")
+            labor = ticket.line_ids - parts
+            ticket.parts_cost = sum(parts.mapped("subtotal"))
+            ticket.labor_cost = sum(labor.mapped("subtotal"))
+            ticket.total_cost = ticket.parts_cost + ticket.labor_cost
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code("postventa.warranty.ticket") or "/"
+        return super().create(vals_list)
+
+    def _bridge_dict(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "state": self.state,
+            "parts": [
+                {"product": line.product_id.display_name or line.description, "quantity": line.quantity,
+                 "type": line.line_type}
+                for line in self.line_ids
+            ],
+            "parts_cost": self.parts_cost,
+            "labor_cost": self.labor_cost,
+            "total_cost": self.total_cost,
+            "currency": self.currency_id.name,
+        }
+
+
+class PostventaWarrantyTicketLine(models.Model):
+    _name = "postventa.warranty.ticket.line"
+    _description = "Warranty Ticket Line"
+
+    ticket_id = fields.Many2one("postventa.warranty.ticket", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True)
+    line_type = fields.Selection([("part", "Part"), ("labor", "Labor")], required=True, default="part")
+    product_id = fields.Many2one("product.product")
+    description = fields.Char()
+    quantity = fields.Float(default=1.0, digits="Product Unit")
+    unit_cost = fields.Monetary()
+    currency_id = fields.Many2one(related="ticket_id.currency_id")
+    subtotal = fields.Monetary(compute="_compute_subtotal", store=True)
+
+    @api.depends("quantity", "unit_cost")
+    def _compute_subtotal(self):
+        for line in self:
+            line.subtotal = line.quantity * line.unit_cost
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        if self.product_id:
+            self.description = self.product_id.display_name
+            self.unit_cost = self.product_id.standard_price

@@ -1,0 +1,1 @@
+from . import postventa_warranty_override
