@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
@@ -145,10 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             fake.stalled.set()
             release.wait(timeout=30)
-            try:
+            with contextlib.suppress(OSError):
                 self.wfile.write(item.data[half:])
-            except OSError:
-                pass
             return None
         self.wfile.write(item.data)
         return None

@@ -62,7 +62,7 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
     if len(raw) > MAX_BODY_BYTES:
         return PlainTextResponse("body too large", status_code=413)
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=100)
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=100)
     except (UnicodeDecodeError, ValueError):
         return PlainTextResponse("body is not a valid UTF-8 form", status_code=400)
     params = signature.FormParams(pairs)

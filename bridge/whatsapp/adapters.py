@@ -7,66 +7,51 @@ degrades to "te comunico con un asesor" and Odoo calls stay queued in ``wa_odoo_
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
-from collections.abc import Callable
+import threading
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from .. import db
 from ..config import Settings
 
 log = logging.getLogger(__name__)
 
-# Where a manuals search may live, first found wins. It is called with the arguments it accepts
-# among query/text, top_k/limit, settings, conn; it returns ranked passages (dicts or objects).
-_SEARCH_CANDIDATES = (
-    ("bridge.rag", "query_hybrid"), ("bridge.rag", "search"), ("bridge.rag.search", "query_hybrid"),
-    ("bridge.rag.search", "search"), ("bridge.rag.hybrid", "query_hybrid"), ("bridge.rag.hybrid", "search"),
-)
+_searcher_cache: dict[str, Any] = {}
+_searcher_lock = threading.Lock()
 
 
-def _find(candidates: tuple[tuple[str, str], ...]) -> Callable[..., Any] | None:
-    for module_name, attr in candidates:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        fn = getattr(module, attr, None)
-        if callable(fn) and not inspect.ismodule(fn):
-            return fn
-    return None
+def _searcher(settings: Settings) -> Any | None:
+    """``bridge.rag.search.build_searcher`` once per process (it may load an embedder), or None if absent."""
+    with _searcher_lock:
+        if "searcher" not in _searcher_cache:
+            try:
+                from ..rag.search import build_searcher
+            except ImportError:
+                _searcher_cache["searcher"] = None
+            else:
+                _searcher_cache["searcher"] = build_searcher(settings, lambda: db.connect(settings.database_url))
+        return _searcher_cache["searcher"]
 
 
-def _call_with_accepted(fn: Callable[..., Any], available: dict[str, Any]) -> Any:
-    params = inspect.signature(fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return fn(**available)
-    kwargs = {name: value for name, value in available.items() if name in params}
-    return fn(**kwargs)
-
-
-def search_manuals(query: str, settings: Settings, conn: psycopg.Connection | None = None) -> dict | None:
-    """The best manual passage for a question as {"text", "source"}, or None (absent or nothing found)."""
-    fn = _find(_SEARCH_CANDIDATES)
-    if fn is None:
-        return None
+def search_manuals(query: str, settings: Settings, conn: psycopg.Connection) -> dict | None:
+    """The best manual passage for a question as {"text", "source"}, or None (no RAG, no manuals, no hit)."""
     try:
-        result = _call_with_accepted(fn, {"query": query, "text": query, "top_k": 3, "limit": 3,
-                                          "settings": settings, "conn": conn})
+        searcher = _searcher(settings)
+        if searcher is None:
+            return None
+        corpus, result = searcher.search(conn, query, 3)
+        if not result.hits:
+            return None
+        entry = corpus.entries[corpus.position[result.hits[0].passage_id]]
     except Exception as exc:  # noqa: BLE001 - a neighbour's failure must not lose the question
-        log.warning("manuals search failed: %s", type(exc).__name__)
+        log.warning("manuals search unavailable: %s", type(exc).__name__)
         return None
-    if isinstance(result, dict):
-        result = result.get("results") or result.get("passages") or result.get("items") or []
-    for item in result or []:
-        get = item.get if isinstance(item, dict) else lambda k, _i=item: getattr(_i, k, None)
-        text = get("text") or get("passage") or get("content") or get("chunk")
-        if text:
-            source = " · ".join(str(s) for s in (get("source"), get("section")) if s) or "manual"
-            return {"text": str(text)[:900], "source": source}
-    return None
+    section = " > ".join(entry.section_path)
+    source = " · ".join(part for part in (entry.title or entry.source, section) if part) or "manual"
+    return {"text": entry.text[:900], "source": source}
 
 
 def odoo_client(settings: Settings) -> Any | None:
@@ -86,6 +71,13 @@ def run_odoo_calls(conn: psycopg.Connection, settings: Settings, limit: int = 20
     client = odoo_client(settings)
     if client is None:
         return 0
+    try:
+        return _run_calls(conn, client, limit)
+    finally:
+        client.close()
+
+
+def _run_calls(conn: psycopg.Connection, client: Any, limit: int) -> int:
     done = 0
     for _ in range(limit):
         with conn.transaction():
@@ -124,6 +116,8 @@ def spare_parts(settings: Settings, case: dict[str, Any]) -> list[dict[str, Any]
     except Exception as exc:  # noqa: BLE001 - the message goes out without the parts list
         log.warning("spare parts lookup failed: %s", type(exc).__name__)
         return []
+    finally:
+        client.close()
     return parts_from(data)
 
 

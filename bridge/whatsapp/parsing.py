@@ -82,14 +82,14 @@ MAX_ODOMETER_KM = 1_500_000
 
 
 def parse_odometer(text: str) -> int | None:
-    t = normalize(text)
-    t = re.sub(r"\b(kilometros|kilometro|kms|km)\b", " ", t)
-    m = re.search(r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(mil|k)?\b", t)
+    t = unicodedata.normalize("NFKD", text.lower())
+    t = re.sub(r"\b(kil[oó]metros?|kms?)\b", " ", t)
+    m = re.search(r"(\d{1,3}(?:[ .,]\d{3})+|\d+(?:[.,]\d+)?)\s*(mil|k)?\b", t)
     if not m:
         return None
     number, unit = m.group(1), m.group(2)
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", number):
-        value = float(re.sub(r"[.,]", "", number))
+    if re.fullmatch(r"\d{1,3}(?:[ .,]\d{3})+", number):
+        value = float(re.sub(r"[ .,]", "", number))
     else:
         value = float(number.replace(",", "."))
     if unit:
