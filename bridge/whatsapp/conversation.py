@@ -404,7 +404,6 @@ def _cancel(out: Outcome) -> Outcome:
         out.state["step"] = "start" if step != "done" else "done"
         return out.say("nothing_to_cancel")
     out.case_patch.update(status="cancelled")
-    out.events.append(("case.cancelled", {"reason": "customer"}))
     _reset(out.state, "start")
     return out.say("cancelled")
 

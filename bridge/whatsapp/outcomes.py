@@ -49,7 +49,7 @@ def process_events(conn: psycopg.Connection, settings: Settings, limit: int = 50
 
 def _find_case(conn: psycopg.Connection, event: dict[str, Any]) -> dict[str, Any] | None:
     data = event["data"] or {}
-    columns = "id, contact_id, odoo_id, odoo_ref, falla_tipo, warranty_status, decision"
+    columns = "id, contact_id, odoo_id, odoo_ref, falla_tipo, warranty_status, decision, ticket"
     for column, value in (("id", data.get("neon_id")), ("id", _subject_id(event["subject"])),
                           ("odoo_id", data.get("odoo_id") or data.get("case_id"))):
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
@@ -90,7 +90,7 @@ def _warranty(settings: Settings, data: dict, case: dict) -> tuple[str, str, dic
     outcome = data.get("outcome") or data.get("warranty_status") or decision.get("outcome") or case["warranty_status"]
     case_id = case["id"]
     if outcome == "eligible":
-        ticket = data.get("ticket") or decision.get("ticket") or case["odoo_ref"] or "por asignar"
+        ticket = data.get("ticket") or case["ticket"] or decision.get("ticket") or "por asignar"
         if isinstance(ticket, dict):
             ticket = ticket.get("name") or "por asignar"
         return ("warranty_eligible", msg("warranty_eligible", case_id=case_id, ticket=ticket),
@@ -125,11 +125,11 @@ def _quote(data: dict, case: dict) -> tuple[str, str, dict]:
     quote = data.get("quote") if isinstance(data.get("quote"), dict) else data
     amount = quote.get("amount_total") or quote.get("amount")
     currency = quote.get("currency") or "MXN"
-    lines = quote.get("lines") or quote.get("includes") or []
+    lines = data.get("lines") or quote.get("lines") or []
     includes = ", ".join(
-        (line.get("name") or line.get("description") or "") if isinstance(line, dict) else str(line) for line in lines
+        str(line.get("product") or line.get("name") or "") if isinstance(line, dict) else str(line) for line in lines
     ) or "refacciones y mano de obra"
-    url = quote.get("portal_url") or quote.get("url")
+    url = data.get("portal_url") or quote.get("portal_url")
     portal = msg("quote_portal", url=url) if url else ""
     body = msg("quote_approved", case_id=case["id"], amount=_money(amount), currency=currency, includes=includes,
                portal=portal)

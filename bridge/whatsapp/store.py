@@ -5,7 +5,6 @@ Every function takes an open connection and runs inside the caller's transaction
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -108,7 +107,7 @@ def apply_outcome(
     if case_id and out.case_patch:
         patch_case(conn, case_id, out.case_patch)
     for type_, data in out.events:
-        emit(conn, type_, case_id, {"contact_id": contact_id, **data}, key=key)
+        emit(conn, type_, case_id, {"case": case_ref(conn, case_id), "contact_id": contact_id, **data}, key=key)
     for index, kind in sorted(out.media_kinds.items()):
         url, content_type = (media_urls or {}).get(index, ("", ""))
         enqueue_job(
@@ -120,7 +119,9 @@ def apply_outcome(
     if out.accept_quote_case:
         accept_quote(conn, contact_id, out.accept_quote_case)
     if out.request_quote_case:
-        emit(conn, "quote.requested", out.request_quote_case, {"contact_id": contact_id}, key="quote.requested")
+        emit(conn, "quote.requested", out.request_quote_case,
+             {"case": case_ref(conn, out.request_quote_case), "contact_id": contact_id, "channel": "whatsapp"},
+             key="quote.requested")
         queue_odoo_call(conn, f"request_quote:{out.request_quote_case}", "postventa.case", "bridge_request_quote",
                         {"neon_id": out.request_quote_case})
     if out.csat:
@@ -142,9 +143,16 @@ def patch_case(conn: psycopg.Connection, case_id: int, patch: dict[str, Any]) ->
         conn.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = %s", (*values, case_id))
 
 
+def case_ref(conn: psycopg.Connection, case_id: int | None) -> str:
+    """The case's Odoo name once synced (as Odoo's own events carry it), else ``neon:<id>``."""
+    row = conn.execute("SELECT odoo_ref FROM cases WHERE id = %s", (case_id,)).fetchone() if case_id else None
+    return (row and row["odoo_ref"]) or f"neon:{case_id}"
+
+
 def emit(conn: psycopg.Connection, type_: str, case_id: int | None, data: dict[str, Any], *, key: str) -> str:
+    """A bridge-side event about a Neon case (subject ``case/<neon id>``, as Odoo's events use)."""
     event = make_event(
-        type_, {"case_id": case_id, **data}, subject=f"case/{case_id}" if case_id else None,
+        type_, {"case_id": case_id, "neon_id": case_id, **data}, subject=f"case/{case_id}" if case_id else None,
         event_id=stable_event_id(type_, case_id, key),
     )
     insert_event(conn, event)
@@ -160,7 +168,8 @@ def accept_quote(conn: psycopg.Connection, contact_id: str, case_id: int) -> Non
     if not row:
         return
     emit(conn, "quote.accepted", case_id,
-         {"contact_id": contact_id, "accepted_at": row["quote_accepted_at"].isoformat(), "channel": "whatsapp"},
+         {"case": case_ref(conn, case_id), "contact_id": contact_id, "channel": "whatsapp",
+          "accepted_at": row["quote_accepted_at"].isoformat()},
          key="quote.accepted")
     queue_odoo_call(conn, f"accept_quote:{case_id}", "postventa.case", "bridge_accept_quote", {"neon_id": case_id})
 
@@ -203,7 +212,3 @@ def release_held(conn: psycopg.Connection, contact_id: str) -> None:
 
 def finish_inbound(conn: psycopg.Connection, sid: str, case_id: int | None, reply: str) -> None:
     conn.execute("UPDATE wa_inbound SET case_id = %s, reply = %s WHERE message_sid = %s", (case_id, reply, sid))
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
