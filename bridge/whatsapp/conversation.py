@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import parsing
-from .messages import evidence_label, evidence_list, msg, status_label
+from .messages import evidence_label, evidence_list, evidence_received, msg, status_label
 from .parsing import Fault
 
 MAX_ATTEMPTS = 3
@@ -213,11 +213,11 @@ def _evidence(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcom
             out.media_kinds[media.index] = kind
             if kind:
                 state["pending"] = [*state.get("pending", []), kind]
-                received.append(evidence_label(kind).replace("una foto", "la foto").replace("un video", "el video"))
+                received.append(kind)
             else:
                 extra += 1
         if received:
-            out.say("evidence_received", what=evidence_list(received))
+            out.say("evidence_received", what=evidence_list(received, evidence_received))
         if extra:
             out.say("evidence_extra", count=extra)
     missing = _missing(state)

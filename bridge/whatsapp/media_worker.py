@@ -179,6 +179,7 @@ def drain(settings: Settings, max_jobs: int = 50) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines would log signed CDN URLs
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

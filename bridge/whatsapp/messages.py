@@ -127,7 +127,20 @@ EVIDENCE_LABELS: dict[str, str] = {
     "service_book_photo": "una foto de la póliza de servicio",
 }
 
-STATUS_LABELS = ("intake", "open", "handoff", "cancelled", "closed")
+# How a received file is acknowledged ("Recibí la foto del odómetro").
+EVIDENCE_RECEIVED: dict[str, str] = {
+    "odometer_photo": "la foto del odómetro",
+    "vin_photo": "la foto del VIN",
+    "plate_photo": "la foto de las placas",
+    "noise_video": "el video del ruido",
+    "damage_photo": "la foto del daño",
+    "part_photo": "la foto de la pieza",
+    "leak_photo": "la foto de la fuga",
+    "dashboard_photo": "la foto del tablero",
+    "tire_photo": "la foto de la llanta",
+    "invoice_photo": "la foto de la factura",
+    "service_book_photo": "la foto de la póliza de servicio",
+}
 
 
 def msg(key: str, **values: object) -> str:
@@ -138,8 +151,12 @@ def evidence_label(code: str) -> str:
     return EVIDENCE_LABELS.get(code) or code.replace("_", " ")
 
 
-def evidence_list(codes: list[str]) -> str:
-    labels = [evidence_label(c) for c in codes]
+def evidence_received(code: str) -> str:
+    return EVIDENCE_RECEIVED.get(code) or code.replace("_", " ")
+
+
+def evidence_list(codes: list[str], label=evidence_label) -> str:
+    labels = [label(c) for c in codes]
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " y " + labels[-1]

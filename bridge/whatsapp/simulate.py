@@ -10,6 +10,7 @@ customer, until the case is complete or ``--wait`` seconds pass.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import threading
 import time
@@ -142,6 +143,7 @@ def _watch(url: str, sender: str, wait: float) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.seed_catalog:
         _seed_catalog(settings.database_url)
     customer = Customer(settings, args.url or settings.public_base_url, args.sender, args.name)
