@@ -83,7 +83,15 @@ class FakeOdoo:
                 case["ticket"] = {"name": f"GT/2026/{case['id']:04d}", "state": "open", "parts_cost": 120.5,
                                   "labor_cost": 300.0, "currency": "MXN"}
             case["write_date"] = write_date or datetime.now(UTC)
-            self._emit("warranty.decided", case, {"case_id": case["id"], "neon_id": neon_id, "outcome": outcome})
+            self._emit("warranty.decided", case, {
+                "case": case["name"], "neon_id": neon_id, "outcome": outcome, "policy_version": "2026.1",
+                "reasons": [{"code": "fake", "outcome": outcome, "message": "decided in fake Odoo"}],
+                "is_override": False})
+
+    def emit(self, type_: str, neon_id: int, data: dict) -> None:
+        """An outbox event for a case that exists only as a subject (no case record needed)."""
+        with self.lock:
+            self._emit(type_, {"neon_id": neon_id, "id": 0}, data)
 
     def _emit(self, type_: str, case: dict, data: dict) -> None:
         outbox_id = len(self.outbox) + 1

@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -53,6 +54,7 @@ def free_port() -> int:
 def _odoo_install():
     spec = importlib.util.spec_from_file_location("odoo_env", REPO / "scripts" / "odoo_env.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("odoo_env", module)
     spec.loader.exec_module(module)
     install, reasons = module.find()
     return install, reasons
@@ -118,16 +120,17 @@ def _start(install) -> OdooServer:
         "db_host = 127.0.0.1\ndb_port = 5432\ndb_user = root\ndb_password = False\n"
         f"http_interface = 127.0.0.1\nhttp_port = {port}\n"
         f"dbfilter = ^{db}$\nlist_db = False\nworkers = 0\nmax_cron_threads = 0\n"
-        "log_level = warn\nwithout_demo = True\n"
+        "log_level = warn\n"
     )
     base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", db]
     log_path = Path(workdir) / "odoo.log"
-    init = subprocess.run([*base, "-i", "postventa", "--stop-after-init"], capture_output=True, text=True,
-                          timeout=600, check=False)
+    init = subprocess.run([*base, "-i", "postventa", "--with-demo", "--stop-after-init"], capture_output=True,
+                          text=True, timeout=600, check=False)
     if init.returncode != 0:
         raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
-    shell = subprocess.run([*base, "shell", "--no-http"], input=_SHELL_SCRIPT % {"tag": db}, capture_output=True,
-                           text=True, timeout=300, check=False)
+    shell = subprocess.run([str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", db],
+                           input=_SHELL_SCRIPT % {"tag": db}, capture_output=True, text=True, timeout=300,
+                           check=False)
     keys = [line.split("=", 1)[1].strip() for line in shell.stdout.splitlines() if line.startswith("APIKEY=")]
     if not keys:
         raise RuntimeError(f"no API key from odoo-bin shell: {(shell.stderr or shell.stdout)[-1500:]}")
@@ -179,6 +182,9 @@ class FakeBackend:
         self.fake.decide(neon_id, "eligible")
         return "eligible"
 
+    def event_states(self, event_ids: list[str]) -> dict[str, str]:
+        return {e: self.fake.deliveries[e]["state"] for e in event_ids if e in self.fake.deliveries}
+
 
 class RealBackend:
     label = "real-odoo"
@@ -200,13 +206,13 @@ class RealBackend:
     def cases(self, neon_ids: list[int]) -> dict[int, dict]:
         with self.client() as odoo:
             rows = odoo.call("postventa.case", "search_read", domain=[["neon_id", "in", neon_ids]],
-                             fields=["neon_id", "vin", "odo_km", "description", "warranty_status",
+                             fields=["neon_id", "vin_reported", "odometer_km", "description", "warranty_status",
                                      "attachment_count"])
         found: dict[int, dict] = {}
         for r in rows:
             if r["neon_id"] in found:
                 raise AssertionError(f"two Odoo cases for Neon id {r['neon_id']}")
-            found[r["neon_id"]] = {"id": r["id"], "vin": r["vin"] or None, "odo_km": r["odo_km"],
+            found[r["neon_id"]] = {"id": r["id"], "vin": r["vin_reported"] or None, "odo_km": r["odometer_km"],
                                    "description": r["description"] or None, "attachments": r["attachment_count"],
                                    "warranty_status": r["warranty_status"] or "pending"}
         return found
@@ -217,6 +223,12 @@ class RealBackend:
             odoo.call("postventa.case", "action_evaluate_warranty", ids=ids)
             (row,) = odoo.call("postventa.case", "read", ids=ids, fields=["warranty_status"])
         return row["warranty_status"]
+
+    def event_states(self, event_ids: list[str]) -> dict[str, str]:
+        with self.client() as odoo:
+            rows = odoo.call("postventa.event", "search_read", domain=[["event_uuid", "in", event_ids]],
+                             fields=["event_uuid", "state"])
+        return {r["event_uuid"]: r["state"] for r in rows}
 
 
 def real_backend_or_reason() -> tuple[RealBackend | None, str]:

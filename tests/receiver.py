@@ -23,7 +23,9 @@ class Receiver:
         self.fail_ratio = fail_ratio
         self.status = status
         self.script: list[int] = []  # statuses answered first, one per request
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self.fail_when: Callable[[dict[str, Any]], int | None] | None = None  # per-envelope override
+        self._tries: dict[str, int] = {}
         self.verifier: Callable[[bytes, dict[str, str]], None] | None = None
         self.verify_errors: list[str] = []
         self._server: ThreadingHTTPServer | None = None
@@ -45,11 +47,17 @@ class Receiver:
         assert self._server
         return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
 
-    def decide(self) -> int:
+    def decide(self, envelope: dict[str, Any]) -> int:
+        """The answer for one request. Random failures are drawn per (seed, event id, try number), so
+        they do not depend on the order concurrent requests arrive in."""
         with self.lock:
             if self.script:
                 return self.script.pop(0)
-            if self.fail_ratio and self.rng.random() < self.fail_ratio:
+            if self.fail_when and (status := self.fail_when(envelope)):
+                return status
+            event_id = str(envelope.get("id"))
+            self._tries[event_id] = tries = self._tries.get(event_id, 0) + 1
+            if self.fail_ratio and random.Random(f"{self.seed}:{event_id}:{tries}").random() < self.fail_ratio:
                 return 500
             return self.status
 
@@ -70,12 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
                 rec.verifier(body, headers)
             except Exception as exc:  # noqa: BLE001 - recorded for the test to assert on
                 rec.verify_errors.append(f"{type(exc).__name__}: {exc}")
-        status = rec.decide()
+        envelope = json.loads(body)
+        status = rec.decide(envelope)
         with rec.lock:
-            entry = {"headers": headers, "body": body, "status": status}
-            rec.requests.append(entry)
+            rec.requests.append({"headers": headers, "body": body, "status": status, "event": envelope})
             if 200 <= status < 300:
-                rec.accepted.append(json.loads(body))
+                rec.accepted.append(envelope)
         payload = b'{"ok": true}' if status < 300 else b'{"error": "receiver says no"}'
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

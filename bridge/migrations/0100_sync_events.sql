@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS event_deliveries (
     last_error      text,
     delivered_at    timestamptz,
     needs_report    boolean NOT NULL DEFAULT false,
+    reported_state  text,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS event_deliveries_due_idx ON event_deliveries (next_attempt_at, seq)

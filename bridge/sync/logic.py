@@ -113,3 +113,9 @@ def plan_chunks(sizes: Sequence[int], *, max_records: int, max_bytes: int) -> li
 def backoff_delay(failures: int, *, base: float = 5.0, cap: float = 300.0) -> float:
     """Seconds the sync waits after ``failures`` consecutive Odoo failures (5 s, 10 s, ... 5 min)."""
     return min(cap, base * 2 ** max(0, failures - 1))
+
+
+def is_record_rejection(exc: Exception) -> bool:
+    """A 4xx that is about the data sent (not auth, not rate limiting): retrying it as is cannot help."""
+    status = getattr(exc, "status", None)
+    return status is not None and 400 <= status < 500 and status not in (401, 403, 404, 408, 429)

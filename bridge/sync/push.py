@@ -12,8 +12,8 @@ from pathlib import Path
 from psycopg_pool import ConnectionPool
 
 from .. import db
-from ..odoo import OdooClient
-from .logic import case_payload, plan_chunks
+from ..odoo import OdooClient, OdooError
+from .logic import case_payload, is_record_rejection, plan_chunks
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +139,21 @@ def push_cases(
 
 def _push_chunk(pool: ConnectionPool, odoo: OdooClient, items: list[tuple[dict, dict, list[int]]],
                 stats: PushStats) -> None:
-    results = odoo.call("postventa.case", "bridge_upsert_cases", records=[payload for _, payload, _ in items])
-    stats.calls += 1
+    try:
+        results = odoo.call("postventa.case", "bridge_upsert_cases", records=[payload for _, payload, _ in items])
+    except OdooError as exc:
+        if not is_record_rejection(exc):
+            raise
+        stats.calls += 1
+        if len(items) > 1:
+            # One bad record made Odoo refuse the whole call: halve until it is isolated.
+            half = len(items) // 2
+            _push_chunk(pool, odoo, items[:half], stats)
+            _push_chunk(pool, odoo, items[half:], stats)
+            return
+        results = [{"neon_id": items[0][0]["id"], "error": f"HTTP {exc.status}: {exc.message}"}]
+    else:
+        stats.calls += 1
     by_neon = {r.get("neon_id"): r for r in results if isinstance(r, dict)}
     ids, odoo_ids, refs, revs, errors, synced_attachments = [], [], [], [], [], []
     for case, _payload, attachment_ids in items:
