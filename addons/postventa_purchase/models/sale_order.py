@@ -1,0 +1,335 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+APPROVER_GROUP = "postventa.group_postventa_purchasing_approver"
+APPROVAL_STATES = [
+    ("to_approve", "To Approve"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+]
+PART_PREFERENCES = [
+    ("best", "Best Available (Toyota or Equivalent)"),
+    ("oem", "Toyota Genuine Only"),
+    ("aftermarket", "Aftermarket Preferred"),
+]
+# Changing any of these on an approved quote needs it to go back to draft (re-approval).
+LOCKED_ORDER_FIELDS = {
+    "order_line",
+    "partner_id",
+    "partner_invoice_id",
+    "partner_shipping_id",
+    "pricelist_id",
+    "currency_id",
+    "payment_term_id",
+    "fiscal_position_id",
+    "validity_date",
+    "postventa_case_id",
+}
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    postventa_case_id = fields.Many2one(
+        "postventa.case", index=True, copy=False, ondelete="set null"
+    )
+    postventa_approval_state = fields.Selection(
+        APPROVAL_STATES,
+        string="Purchasing Approval",
+        copy=False,
+        tracking=True,
+        help="Quotes built from a case are approved by purchasing before the customer sees them.",
+    )
+    postventa_approved_by_id = fields.Many2one("res.users", string="Approved By", copy=False, readonly=True)
+    postventa_approved_date = fields.Datetime(string="Approved On", copy=False, readonly=True)
+    postventa_reject_reason = fields.Text(string="Rejection Reason", copy=False, readonly=True, tracking=True)
+    postventa_sla_date = fields.Date(string="Promised Date", copy=False, help="Parts are due by this date (SLA).")
+    postventa_sla_ok = fields.Boolean(string="SLA Met", compute="_compute_postventa_sla_ok")
+    postventa_part_preference = fields.Selection(PART_PREFERENCES, string="Parts Preference", default="best")
+    postventa_purchase_ids = fields.One2many("purchase.order", "postventa_sale_id", string="Parts Purchases")
+    postventa_purchase_count = fields.Integer(compute="_compute_postventa_purchase_count")
+    postventa_choice_ids = fields.One2many("postventa.supplier.choice", "sale_order_id", string="Supplier Choices")
+
+    @api.depends("order_line.postventa_sla_ok", "order_line.postventa_is_labor", "order_line.display_type")
+    def _compute_postventa_sla_ok(self):
+        for order in self:
+            parts = order.order_line.filtered(lambda line: not line.display_type and not line.postventa_is_labor)
+            order.postventa_sla_ok = all(parts.mapped("postventa_sla_ok"))
+
+    @api.depends("postventa_purchase_ids")
+    def _compute_postventa_purchase_count(self):
+        for order in self:
+            order.postventa_purchase_count = len(order.postventa_purchase_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD: approval rights and the edit lock, enforced server-side
+    # ------------------------------------------------------------------
+    def _postventa_check_approver(self):
+        if self.env.su or self.env.user.has_group(APPROVER_GROUP):
+            return
+        raise AccessError(self.env._("Only purchasing approvers can approve or reject spare-parts quotes."))
+
+    def _postventa_locked(self):
+        return self.filtered(
+            lambda o: o.postventa_case_id
+            and o.postventa_approval_state == "approved"
+            and o.state in ("draft", "sent")
+        )
+
+    def _postventa_check_unlocked(self):
+        locked = self._postventa_locked()
+        if locked and not self.env.context.get("postventa_allow_locked_edit"):
+            raise UserError(
+                self.env._(
+                    "Quote %(name)s is approved by purchasing and cannot be edited: set it back to draft first.",
+                    name=", ".join(locked.mapped("name")),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("postventa_approval_state") in ("approved", "rejected") for vals in vals_list):
+            self._postventa_check_approver()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("postventa_approval_state") in ("approved", "rejected"):
+            self._postventa_check_approver()
+        if LOCKED_ORDER_FIELDS.intersection(vals):
+            self._postventa_check_unlocked()
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_postventa_approve(self):
+        self._postventa_check_approver()
+        todo = self.filtered(lambda o: o.postventa_approval_state in ("to_approve", "rejected"))
+        if not todo:
+            raise UserError(self.env._("There is no quote waiting for approval."))
+        if todo.filtered(lambda o: o.state not in ("draft", "sent")):
+            raise UserError(self.env._("Only quotations (draft or sent) can be approved."))
+        todo.write(
+            {
+                "postventa_approval_state": "approved",
+                "postventa_approved_by_id": self.env.uid,
+                "postventa_approved_date": fields.Datetime.now(),
+                "postventa_reject_reason": False,
+            }
+        )
+        items = []
+        for order in todo:
+            order._portal_ensure_token()
+            data = order._postventa_event_data()
+            data["approved_by"] = self.env.user.name
+            data["portal_url"] = order.get_base_url() + order.get_portal_url()
+            items.append(("quote.approved", order.postventa_case_id, data))
+            order.postventa_case_id.message_post(
+                body=self.env._("Quote %(name)s approved by %(user)s.", name=order.name, user=self.env.user.name)
+            )
+        self.env["postventa.event"]._emit_many(items)
+        return True
+
+    def action_postventa_reject(self):
+        self._postventa_check_approver()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Quote"),
+            "res_model": "postventa.quote.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    def _postventa_reject(self, reason):
+        self._postventa_check_approver()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give a reason to reject the quote."))
+        self.write({"postventa_approval_state": "rejected", "postventa_reject_reason": reason.strip()})
+        for order in self:
+            order.postventa_case_id.message_post(
+                body=self.env._("Quote %(name)s rejected by purchasing: %(reason)s", name=order.name, reason=reason)
+            )
+        return True
+
+    def action_postventa_reset_approval(self):
+        """Back to draft: unlocks an approved quote for editing; it then needs approval again."""
+        orders = self.filtered(lambda o: o.postventa_case_id and o.state in ("draft", "sent"))
+        orders.write({"postventa_approval_state": "to_approve", "state": "draft"})
+        for order in orders:
+            order.postventa_case_id.message_post(
+                body=self.env._("Quote %(name)s set back to draft; it needs approval again.", name=order.name)
+            )
+        return True
+
+    def action_draft(self):
+        res = super().action_draft()
+        self.filtered("postventa_case_id").write({"postventa_approval_state": "to_approve"})
+        return res
+
+    def _postventa_check_approved(self):
+        pending = self.filtered(lambda o: o.postventa_case_id and o.postventa_approval_state != "approved")
+        if pending:
+            raise UserError(
+                self.env._(
+                    "Quote %(name)s must be approved by purchasing before the customer sees or accepts it.",
+                    name=", ".join(pending.mapped("name")),
+                )
+            )
+
+    def action_quotation_send(self):
+        self._postventa_check_approved()
+        return super().action_quotation_send()
+
+    def action_preview_sale_order(self):
+        self._postventa_check_approved()
+        return super().action_preview_sale_order()
+
+    def action_confirm(self):
+        case_orders = self.filtered("postventa_case_id")
+        case_orders._postventa_check_approved()
+        needs = case_orders._postventa_purchase_needs()
+        res = super().action_confirm()
+        purchases = case_orders._postventa_create_purchase_orders(needs)
+        channel = self.env.context.get("postventa_accept_channel")
+        items = []
+        for order in case_orders:
+            data = order._postventa_event_data()
+            data["channel"] = channel or ("portal" if order.signature else "odoo")
+            data["purchase_orders"] = [
+                {
+                    "name": po.name,
+                    "supplier": po.partner_id.name,
+                    "supplier_id": po.partner_id.id,
+                    "date_planned": po.date_planned.isoformat() if po.date_planned else None,
+                    "amount_total": po.amount_total,
+                    "currency": po.currency_id.name,
+                }
+                for po in purchases.filtered(lambda p, o=order: p.postventa_sale_id == o)
+            ]
+            items.append(("quote.accepted", order.postventa_case_id, data))
+            order.postventa_case_id.message_post(
+                body=self.env._("Quote %(name)s accepted by the customer (%(channel)s).",
+                                name=order.name, channel=data["channel"])
+            )
+        if items:
+            self.env["postventa.event"]._emit_many(items)
+        return res
+
+    # ------------------------------------------------------------------
+    # Purchasing: POs per supplier chosen by SLA
+    # ------------------------------------------------------------------
+    def _postventa_purchase_needs(self):
+        """``{line id: qty to buy}``: what our stock does not cover, read before the delivery reserves it."""
+        needs = {}
+        for order in self:
+            lines = order.order_line.filtered(
+                lambda line: line.postventa_supplierinfo_id
+                and not line.display_type
+                and line.product_id.type == "consu"
+            )
+            free = {}
+            for line in lines:
+                product = line.product_id.with_company(order.company_id)
+                available = free.setdefault(product.id, max(product.free_qty, 0.0) if product.is_storable else 0.0)
+                qty = line.product_uom_id._compute_quantity(line.product_uom_qty, product.uom_id)
+                take = min(available, qty)
+                free[product.id] = available - take
+                if qty - take > 0:
+                    needs[line.id] = qty - take
+        return needs
+
+    def _postventa_create_purchase_orders(self, needs):
+        """One draft PO per (quote, supplier, currency) with expected dates from the supplier's lead time."""
+        groups = defaultdict(list)
+        for order in self:
+            for line in order.order_line:
+                if needs.get(line.id):
+                    info = line.postventa_supplierinfo_id
+                    groups[(order, info.partner_id, info.currency_id or order.company_id.currency_id)].append(line)
+        if not groups:
+            return self.env["purchase.order"]
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for (order, partner, currency), lines in groups.items():
+            order_lines = []
+            for line in lines:
+                info = line.postventa_supplierinfo_id
+                planned = datetime.combine(today + timedelta(days=info.delay), time(12, 0))
+                order_lines.append(
+                    fields.Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "product_qty": max(needs[line.id], info.min_qty or 0.0),
+                            "product_uom_id": line.product_id.uom_id.id,
+                            "price_unit": info.price,
+                            "date_planned": planned,
+                            "name": line.product_id.display_name,
+                        }
+                    )
+                )
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": order.company_id.id,
+                    "currency_id": currency.id,
+                    "origin": f"{order.name} / {order.postventa_case_id.name}",
+                    "postventa_case_id": order.postventa_case_id.id,
+                    "postventa_sale_id": order.id,
+                    "order_line": order_lines,
+                }
+            )
+        purchases = self.env["purchase.order"].sudo().create(vals_list)
+        for purchase in purchases:
+            purchase.postventa_case_id.message_post(
+                body=self.env._(
+                    "Purchase order %(po)s sent to %(supplier)s, parts expected %(date)s.",
+                    po=purchase.name,
+                    supplier=purchase.partner_id.name,
+                    date=fields.Date.to_string(purchase.date_planned.date()) if purchase.date_planned else "-",
+                )
+            )
+        return purchases
+
+    # ------------------------------------------------------------------
+    # Events
+    # ------------------------------------------------------------------
+    def _postventa_recommended_supplier(self):
+        """The supplier carrying the largest share of the parts cost (for events and analytics)."""
+        self.ensure_one()
+        share = defaultdict(float)
+        for line in self.order_line.filtered("postventa_vendor_id"):
+            share[line.postventa_vendor_id] += line.price_subtotal or line.price_unit
+        if not share:
+            return None
+        partner = max(share, key=lambda p: (share[p], -p.id))
+        return {"id": partner.id, "name": partner.name}
+
+    def _postventa_event_data(self):
+        self.ensure_one()
+        case = self.postventa_case_id
+        return {
+            "case_id": case.id,
+            "case": case.name,
+            "neon_id": case.neon_id or None,
+            "quote": {
+                "id": self.id,
+                "name": self.name,
+                "state": self.state,
+                "approval_state": self.postventa_approval_state or None,
+                "amount_untaxed": self.amount_untaxed,
+                "amount_total": self.amount_total,
+                "currency": self.currency_id.name,
+            },
+            "promised_date": self.postventa_sla_date.isoformat() if self.postventa_sla_date else None,
+            "sla_ok": self.postventa_sla_ok,
+            "recommended_supplier": self._postventa_recommended_supplier(),
+            "lines": self.order_line._postventa_line_data(),
+        }
+
+    def action_postventa_view_purchases(self):
+        self.ensure_one()
+        return self.postventa_case_id._postventa_open(self.postventa_purchase_ids, "purchase.order")

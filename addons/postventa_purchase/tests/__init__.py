@@ -1,0 +1,3 @@
+from . import test_sla
+from . import test_parts
+from . import test_quote_flow
