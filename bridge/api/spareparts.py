@@ -1,0 +1,106 @@
+"""``GET /spareparts``: a part by number, free text, or a case/fault's typical parts, from Odoo (JSON-2).
+
+The answer is Odoo's ``product.product/postventa_spareparts`` as is: the part and its Toyota
+equivalence, ``garantia``, ``proveedores`` (price, currency, stock, lead time, url/contact, SLA ok),
+``stock`` and ``links``. Its JSON Schema ships with the addon
+(``addons/postventa_purchase/schemas/spareparts.json``) and is the OpenAPI response schema here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from ..config import Settings
+from ..odoo import OdooAuthError, OdooClient, OdooError, OdooNotConfigured, OdooUnavailable
+from .deps import get_settings
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["spareparts"])
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "addons" / "postventa_purchase" / "schemas" / "spareparts.json"
+MODEL, METHOD = "product.product", "postventa_spareparts"
+# An interactive lookup: fail fast rather than retry for minutes.
+ODOO_TIMEOUT = httpx.Timeout(connect=3.0, read=20.0, write=10.0, pool=5.0)
+_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
+def _response_schema() -> dict[str, Any]:
+    try:
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"type": "object"}
+    return {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
+
+
+def _problem(status: int, error: str, detail: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": error}
+    if detail:
+        body["detail"] = detail
+    return JSONResponse(status_code=status, content=body)
+
+
+@router.get(
+    "/spareparts",
+    summary="Spare parts: Toyota equivalence, warranty, suppliers with SLA, stock",
+    response_description="Parts found, with `garantia`, `proveedores`, `stock` and `links`.",
+    responses={
+        200: {"content": {"application/json": {"schema": _response_schema()}}},
+        400: {"description": "No search criterion given."},
+        404: {"description": "Unknown case or fault code."},
+        422: {"description": "A parameter is malformed (the reason says which)."},
+        502: {"description": "Odoo answered with an error or refused the bridge's API key."},
+        503: {"description": "Odoo is not configured or not reachable."},
+    },
+)
+def spareparts(
+    part_number: str | None = Query(
+        None, min_length=3, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z .\-/]*$",
+        description="Any brand's part number, with or without dashes/spaces (e.g. `04465-02220`, `QC1210`).",
+    ),
+    q: str | None = Query(None, min_length=2, max_length=100, description="Free text: name, brand or number."),
+    case_id: int | None = Query(None, ge=1, le=2**31 - 1, description="Odoo case id: its fault's typical parts."),
+    fault_code: str | None = Query(
+        None, min_length=3, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*$",
+        description="Fault catalog code (e.g. `BRK-001`): its typical parts.",
+    ),
+    settings: Settings = Depends(get_settings),
+):
+    part_number = part_number.strip() if part_number else None
+    q = q.strip() if q else None
+    if not any((part_number, q, case_id, fault_code)):
+        return _problem(400, "give part_number, q, case_id or fault_code")
+    if part_number and len(_ALNUM.sub("", part_number)) < 3:
+        return _problem(422, "part_number needs at least 3 letters or digits")
+    if not settings.odoo_enabled:
+        return _problem(503, "Odoo is not configured", "set ODOO_URL, ODOO_DB and ODOO_API_KEY to serve /spareparts")
+    kwargs = {"part_number": part_number, "query": q, "case_id": case_id, "fault_code": fault_code}
+    try:
+        with OdooClient(settings, timeout=ODOO_TIMEOUT, retries=1, backoff_base=0.2, backoff_cap=1.0) as odoo:
+            result = odoo.call(MODEL, METHOD, **{k: v for k, v in kwargs.items() if v is not None})
+    except OdooNotConfigured as exc:
+        return _problem(503, "Odoo is not configured", exc.message)
+    except OdooUnavailable as exc:
+        log.warning("spareparts: %s", exc)
+        return _problem(503, "Odoo is not reachable", str(exc))
+    except OdooAuthError as exc:
+        log.error("spareparts: %s", exc)
+        return _problem(502, "Odoo refused the bridge's API key", exc.message)
+    except OdooError as exc:
+        if exc.status == 404:
+            return _problem(404, "not found", exc.message)
+        if exc.status in (400, 422):
+            return _problem(422, "Odoo rejected the request", exc.message)
+        log.error("spareparts: %s", exc)
+        return _problem(502, "Odoo failed", str(exc))
+    if not isinstance(result, dict):
+        return _problem(502, "Odoo answered something that is not a spare-parts document")
+    return result
