@@ -21,6 +21,7 @@ ROUTER_MODULES = [
     "bridge.api.admin",
     "bridge.api.query",
     "bridge.api.twilio",
+    "bridge.api.spareparts",
 ]
 
 

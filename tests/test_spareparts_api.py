@@ -34,12 +34,26 @@ def _validate(payload: dict) -> None:
 
 def _supplier(offer_id, name, price, currency, stock, lead, eta, sla_ok, recommended, score):
     return {
-        "offer_id": offer_id, "partner_id": 100 + offer_id, "name": name, "product_id": 42,
-        "part_number": "04465-02220", "brand": "Toyota", "price": price, "currency": currency,
-        "price_company_currency": price if currency == "MXN" else round(price * 17.5, 2), "stock": stock,
-        "lead_time_days": lead, "min_qty": 0.0, "valid_until": None, "eta": eta, "sla_ok": sla_ok,
-        "score": score, "reliability": 0.9, "recommended": recommended,
-        "url": f"https://proveedor{offer_id}.example.com/0446502220", "contact": "ventas@example.com",
+        "offer_id": offer_id,
+        "partner_id": 100 + offer_id,
+        "name": name,
+        "product_id": 42,
+        "part_number": "04465-02220",
+        "brand": "Toyota",
+        "price": price,
+        "currency": currency,
+        "price_company_currency": price if currency == "MXN" else round(price * 17.5, 2),
+        "stock": stock,
+        "lead_time_days": lead,
+        "min_qty": 0.0,
+        "valid_until": None,
+        "eta": eta,
+        "sla_ok": sla_ok,
+        "score": score,
+        "reliability": 0.9,
+        "recommended": recommended,
+        "url": f"https://proveedor{offer_id}.example.com/0446502220",
+        "contact": "ventas@example.com",
     }
 
 
@@ -49,40 +63,94 @@ def sample_payload(part_number=None, query=None, case_id=None, fault_code=None) 
         "generated_at": "2026-11-26T10:00:00Z",
         "currency": "MXN",
         "case": {"id": case_id, "name": "PV/2026/00007", "neon_id": 123, "warranty_status": "no_eligible"}
-        if case_id else None,
-        "fault": {"code": "BRK-001", "name": "Balatas delanteras desgastadas", "severity": "low",
-                  "labor_hours": 1.5, "is_wear_item": True},
+        if case_id
+        else None,
+        "fault": {
+            "code": "BRK-001",
+            "name": "Balatas delanteras desgastadas",
+            "severity": "low",
+            "labor_hours": 1.5,
+            "is_wear_item": True,
+        },
         "sla": {"severity": "low", "start_date": "2026-11-26", "promised_date": "2026-12-06", "days": 10},
-        "garantia": {"applies": False if case_id else None, "status": "no_eligible" if case_id else None,
-                     "reason": "Las balatas son consumibles: no las cubre la garantía.", "policy_version": "2026.1"},
+        "garantia": {
+            "applies": False if case_id else None,
+            "status": "no_eligible" if case_id else None,
+            "reason": "Las balatas son consumibles: no las cubre la garantía.",
+            "policy_version": "2026.1",
+        },
         "count": 1,
-        "items": [{
-            "part": {"product_id": 42, "name": "Balatas delanteras Corolla 2009-2019", "part_number": "04465-02220",
-                     "part_number_normalized": "0446502220", "brand": "Toyota", "is_oem": True,
-                     "quality_grade": "oem", "list_price": 1250.0},
-            "toyota": {"part_number": "04465-02220", "name": "Balatas delanteras Corolla 2009-2019",
-                       "product_id": 42},
-            "equivalents": [
-                {"brand": "Wagner", "part_number": "QC1210", "part_number_normalized": "QC1210",
-                 "quality_grade": "standard", "fitment_notes": "Cerámicas", "product_id": 43, "stock_on_hand": 3.0,
-                 "via": None},
-                {"brand": "Raybestos", "part_number": "EHT1210H", "part_number_normalized": "EHT1210H",
-                 "quality_grade": "standard", "fitment_notes": None, "product_id": None, "stock_on_hand": None,
-                 "via": "QC1210"},
-            ],
-            "garantia": {"covered": False, "reason": "Las balatas son consumibles."},
-            "proveedores": [
-                _supplier(1, "AutoPartes del Bajío", 742.5, "MXN", 40.0, 6, "2026-12-02", True, True, 0.93),
-                _supplier(2, "Importadora Partes Frontera", 41.2, "USD", 12.0, 4, "2026-11-30", True, False, 0.88),
-                _supplier(3, "Refaccionaria Express CDMX", 1062.0, "MXN", 2.0, 1, "2026-11-27", True, False, 0.81),
-            ],
-            "recommended": {"supplier_id": 101, "supplier": "AutoPartes del Bajío", "offer_id": 1, "product_id": 42,
-                            "sla_ok": True, "reason_code": "best_in_time", "reason": "cheapest in time",
-                            "promised_date": "2026-12-06", "eta": "2026-12-02", "score": 0.93, "details": {}},
-            "stock": {"on_hand": 2.0, "forecast": 2.0, "free": 2.0, "on_hand_with_equivalents": 5.0, "uom": "Units"},
-            "links": {"odoo": "http://odoo.example.com/odoo/product.template/42",
-                      "suppliers": ["https://proveedor1.example.com/0446502220"]},
-        }],
+        "items": [
+            {
+                "part": {
+                    "product_id": 42,
+                    "name": "Balatas delanteras Corolla 2009-2019",
+                    "part_number": "04465-02220",
+                    "part_number_normalized": "0446502220",
+                    "brand": "Toyota",
+                    "is_oem": True,
+                    "quality_grade": "oem",
+                    "list_price": 1250.0,
+                },
+                "toyota": {
+                    "part_number": "04465-02220",
+                    "name": "Balatas delanteras Corolla 2009-2019",
+                    "product_id": 42,
+                },
+                "equivalents": [
+                    {
+                        "brand": "Wagner",
+                        "part_number": "QC1210",
+                        "part_number_normalized": "QC1210",
+                        "quality_grade": "standard",
+                        "fitment_notes": "Cerámicas",
+                        "product_id": 43,
+                        "stock_on_hand": 3.0,
+                        "via": None,
+                    },
+                    {
+                        "brand": "Raybestos",
+                        "part_number": "EHT1210H",
+                        "part_number_normalized": "EHT1210H",
+                        "quality_grade": "standard",
+                        "fitment_notes": None,
+                        "product_id": None,
+                        "stock_on_hand": None,
+                        "via": "QC1210",
+                    },
+                ],
+                "garantia": {"covered": False, "reason": "Las balatas son consumibles."},
+                "proveedores": [
+                    _supplier(1, "AutoPartes del Bajío", 742.5, "MXN", 40.0, 6, "2026-12-02", True, True, 0.93),
+                    _supplier(2, "Importadora Partes Frontera", 41.2, "USD", 12.0, 4, "2026-11-30", True, False, 0.88),
+                    _supplier(3, "Refaccionaria Express CDMX", 1062.0, "MXN", 2.0, 1, "2026-11-27", True, False, 0.81),
+                ],
+                "recommended": {
+                    "supplier_id": 101,
+                    "supplier": "AutoPartes del Bajío",
+                    "offer_id": 1,
+                    "product_id": 42,
+                    "sla_ok": True,
+                    "reason_code": "best_in_time",
+                    "reason": "cheapest in time",
+                    "promised_date": "2026-12-06",
+                    "eta": "2026-12-02",
+                    "score": 0.93,
+                    "details": {},
+                },
+                "stock": {
+                    "on_hand": 2.0,
+                    "forecast": 2.0,
+                    "free": 2.0,
+                    "on_hand_with_equivalents": 5.0,
+                    "uom": "Units",
+                },
+                "links": {
+                    "odoo": "http://odoo.example.com/odoo/product.template/42",
+                    "suppliers": ["https://proveedor1.example.com/0446502220"],
+                },
+            }
+        ],
         "links": {"odoo_case": "http://odoo.example.com/odoo/postventa.case/7" if case_id else None, "quote": None},
     }
 
@@ -111,8 +179,9 @@ class Json2Server:
                 if self.path != "/json/2/product.product/postventa_spareparts":
                     return self._send(404, {"name": "NotFound", "message": self.path})
                 if body.get("case_id") == 404404:
-                    return self._send(404, {"name": "odoo.exceptions.MissingError",
-                                            "message": "Case 404404 does not exist."})
+                    return self._send(
+                        404, {"name": "odoo.exceptions.MissingError", "message": "Case 404404 does not exist."}
+                    )
                 if body.get("fault_code") == "BAD-1":
                     return self._send(422, {"name": "odoo.exceptions.UserError", "message": "bad fault"})
                 return self._send(200, sample_payload(**body))

@@ -63,13 +63,19 @@ def _problem(status: int, error: str, detail: str | None = None) -> JSONResponse
 )
 def spareparts(
     part_number: str | None = Query(
-        None, min_length=3, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z .\-/]*$",
+        None,
+        min_length=3,
+        max_length=40,
+        pattern=r"^[0-9A-Za-z][0-9A-Za-z .\-/]*$",
         description="Any brand's part number, with or without dashes/spaces (e.g. `04465-02220`, `QC1210`).",
     ),
     q: str | None = Query(None, min_length=2, max_length=100, description="Free text: name, brand or number."),
     case_id: int | None = Query(None, ge=1, le=2**31 - 1, description="Odoo case id: its fault's typical parts."),
     fault_code: str | None = Query(
-        None, min_length=3, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*$",
+        None,
+        min_length=3,
+        max_length=20,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*$",
         description="Fault catalog code (e.g. `BRK-001`): its typical parts.",
     ),
     settings: Settings = Depends(get_settings),
