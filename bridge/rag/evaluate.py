@@ -9,6 +9,7 @@ the headline numbers are on the ``test`` split, and the whole set is printed too
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -27,13 +28,31 @@ from .search import hybrid_search
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MANUALS = ROOT / "data" / "manuals"
 DEFAULT_QUESTIONS = ROOT / "data" / "eval" / "questions.jsonl"
+CACHE = ROOT / "var" / "rag" / "eval-vectors.npz"  # passage vectors by (model, text hash); var/ is not committed
 
 
 def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def build_corpus(manuals: Path, embedder: Embedder | None) -> Corpus:
+def _embed_cached(embedder: Embedder, texts: list[str], cache_path: Path | None) -> np.ndarray:
+    keys = [hashlib.sha256(f"{embedder.name}\x1f{t}".encode()).hexdigest() for t in texts]
+    cached: dict[str, np.ndarray] = {}
+    if cache_path is not None and cache_path.exists():
+        with np.load(cache_path) as data:
+            cached = {k: data[k] for k in data.files}
+    missing = [i for i, k in enumerate(keys) if k not in cached]
+    for start in range(0, len(missing), 64):
+        batch = missing[start:start + 64]
+        for i, vec in zip(batch, embedder.embed_passages([texts[i] for i in batch]), strict=True):
+            cached[keys[i]] = vec
+    if cache_path is not None and missing:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache_path, **{k: cached[k] for k in keys})
+    return np.vstack([cached[k] for k in keys]) if keys else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def build_corpus(manuals: Path, embedder: Embedder | None, cache_path: Path | None = None) -> Corpus:
     docs = []
     for file, root in discover([str(manuals)]):
         doc = read_document(file, root)
@@ -41,7 +60,7 @@ def build_corpus(manuals: Path, embedder: Embedder | None) -> Corpus:
     vectors = None
     if embedder is not None:
         texts = [p.index_text for _, passages in docs for p in passages]
-        vectors = np.vstack([embedder.embed_passages(texts[i:i + 64]) for i in range(0, len(texts), 64)])
+        vectors = _embed_cached(embedder, texts, cache_path)
     return corpus_from_documents(docs, vectors, getattr(embedder, "name", None))
 
 
@@ -67,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--tune", action="store_true", help="print the dense-weight grid on the dev split")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON as well")
+    parser.add_argument("--no-cache", action="store_true", help=f"re-embed every passage (cache: {CACHE})")
     args = parser.parse_args(argv)
 
     embedder, notice = load_embedder()
@@ -75,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     embedder = CachedQueries(embedder)
     started = time.perf_counter()
-    corpus = build_corpus(args.manuals, embedder)
+    corpus = build_corpus(args.manuals, embedder, None if args.no_cache else CACHE)
     questions = load_questions(args.questions)
     splits = {"dev": [q for q in questions if q["split"] == "dev"],
               "test": [q for q in questions if q["split"] == "test"], "all": questions}
@@ -85,9 +105,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.tune:
         print("\ndense weight grid on the dev split (weighted min-max fusion):")
+        best = (-1.0, 0.0)
         for w in np.round(np.arange(0.0, 1.0001, 0.05), 2):
             m = score(corpus, splits["dev"], embedder, "hybrid", dense_weight=float(w))
+            best = max(best, (round(mean(list(m.values())), 6), -float(w)))
             print(_row(f"w_dense={w:.2f}", m))
+        print(f"  best mean of the three metrics on dev: w_dense={-best[1]:.2f} "
+              f"(the default in bridge/rag/fusion.py is {DEFAULT_DENSE_WEIGHT})")
 
     report: dict[str, dict[str, dict[str, float]]] = {}
     for split in ("test", "all"):

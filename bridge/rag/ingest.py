@@ -29,6 +29,10 @@ from .readers import ReadError, discover, read_document
 log = logging.getLogger(__name__)
 
 
+class DenseSyncError(RuntimeError):
+    """Postgres is updated but the external vector backend could not be synced."""
+
+
 @dataclass
 class IngestReport:
     documents: int = 0
@@ -138,20 +142,26 @@ def ingest(
     vectors = _embed(embedder, to_embed, progress) if embedder is not None and to_embed else {}
     report.embedded = list(vectors)
     with conn.transaction():
-        for doc, passages, source_path in docs:
-            store.upsert_document(conn, doc, source_path, len(passages))
+        docs_changed = [store.upsert_document(conn, doc, source_path, len(passages))
+                        for doc, passages, source_path in docs]
         store.upsert_passages(conn, [(p, vectors.get(p.passage_id), model) for p in to_write])
-        store.update_positions(conn, moved)
+        moved_count = store.update_positions(conn, moved)
         store.delete_passages(conn, [pid for pid, _ in removed])
         store.delete_documents(conn, gone_docs)
-        if to_write or removed or gone_docs or moved:
+        if to_write or removed or gone_docs or moved_count or any(docs_changed):
             store.bump_generation(conn)
     conn.commit()  # the external backends below must never see vectors Postgres does not have
 
     if backend is not None and embedder is not None:
         by_id = {p.passage_id: (doc, p) for doc, passages, _ in docs for p in passages}
         items = [VectorItem(pid, by_id[pid][0].doc_id, vec, _metadata(*by_id[pid])) for pid, vec in vectors.items()]
-        backend.sync(items, removed, gone_docs)
+        try:
+            backend.sync(items, removed, gone_docs)
+        except Exception as exc:  # SDK, HTTP or SQL errors of any backend
+            raise DenseSyncError(
+                f"passages are saved in Postgres, but syncing the {backend.name} backend failed: "
+                f"{type(exc).__name__}: {exc}. Re-run with --full once it is reachable."
+            ) from exc
     report.seconds = time.perf_counter() - started
     return report
 
@@ -187,6 +197,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ReadError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return 2
+    except DenseSyncError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:
         print(f"ingest: configuration error: {exc}", file=sys.stderr)
         return 2

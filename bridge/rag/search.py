@@ -86,7 +86,14 @@ def hybrid_search(
         qvec = embedder.embed_query(query)
         timing["embed_ms"] = _ms(t)
         t = time.perf_counter()
-        dense_hits = backend.search(corpus, qvec, depth, mask)
+        try:
+            dense_hits = backend.search(corpus, qvec, depth, mask)
+        except Exception as exc:  # noqa: BLE001 - any backend failure (HTTP, SQL, SDK) degrades to BM25
+            log.warning("dense backend %s failed: %s", backend.name, exc)
+            notice = f"dense backend {backend.name} failed ({type(exc).__name__}); answered with BM25 only"
+            mode = "bm25"
+            if not bm25_hits:
+                bm25_hits = [(corpus.ids[i], s) for i, s in corpus.bm25.top_k(analyze(query), depth, mask)]
         timing["dense_ms"] = _ms(t)
 
     t = time.perf_counter()

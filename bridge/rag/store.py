@@ -46,18 +46,26 @@ def documents(conn: psycopg.Connection) -> list[dict]:
                         "FROM rag_documents ORDER BY doc_id").fetchall()
 
 
-def upsert_document(conn: psycopg.Connection, doc: Document, source_path: str, passage_count: int) -> None:
-    conn.execute(
+def upsert_document(conn: psycopg.Connection, doc: Document, source_path: str, passage_count: int) -> bool:
+    """Insert or update a manual's row; True when something about it changed."""
+    cur = conn.execute(
         """INSERT INTO rag_documents (doc_id, source_path, source, title, model, year_from, year_to, kind,
                                       file_sha256, passage_count, ingested_at)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())
            ON CONFLICT (doc_id) DO UPDATE SET source_path = EXCLUDED.source_path, source = EXCLUDED.source,
                title = EXCLUDED.title, model = EXCLUDED.model, year_from = EXCLUDED.year_from,
                year_to = EXCLUDED.year_to, kind = EXCLUDED.kind, file_sha256 = EXCLUDED.file_sha256,
-               passage_count = EXCLUDED.passage_count, ingested_at = now()""",
+               passage_count = EXCLUDED.passage_count, ingested_at = now()
+           WHERE (rag_documents.source_path, rag_documents.source, rag_documents.title, rag_documents.model,
+                  rag_documents.year_from, rag_documents.year_to, rag_documents.kind, rag_documents.file_sha256,
+                  rag_documents.passage_count)
+                 IS DISTINCT FROM
+                 (EXCLUDED.source_path, EXCLUDED.source, EXCLUDED.title, EXCLUDED.model, EXCLUDED.year_from,
+                  EXCLUDED.year_to, EXCLUDED.kind, EXCLUDED.file_sha256, EXCLUDED.passage_count)""",
         (doc.doc_id, source_path, doc.source, doc.title, doc.model, doc.year_from, doc.year_to, doc.kind,
          doc.file_sha256, passage_count),
     )
+    return cur.rowcount > 0
 
 
 def upsert_passages(conn: psycopg.Connection, rows: list[tuple[Passage, np.ndarray | None, str | None]]) -> None:
@@ -82,15 +90,19 @@ def upsert_passages(conn: psycopg.Connection, rows: list[tuple[Passage, np.ndarr
         )
 
 
-def update_positions(conn: psycopg.Connection, passages: list[Passage]) -> None:
-    """Unchanged text may still move (a section inserted before it): keep ordinal and page current."""
-    if passages:
-        with conn.cursor() as cur:
-            cur.executemany(
+def update_positions(conn: psycopg.Connection, passages: list[Passage]) -> int:
+    """Unchanged text may still move (a section inserted before it): keep ordinal and page current.
+    Returns how many rows actually moved."""
+    moved = 0
+    with conn.cursor() as cur:
+        for p in passages:
+            cur.execute(
                 "UPDATE rag_passages SET ordinal = %s, page = %s WHERE passage_id = %s "
                 "AND (ordinal IS DISTINCT FROM %s OR page IS DISTINCT FROM %s)",
-                [(p.ordinal, p.page, p.passage_id, p.ordinal, p.page) for p in passages],
+                (p.ordinal, p.page, p.passage_id, p.ordinal, p.page),
             )
+            moved += cur.rowcount
+    return moved
 
 
 def delete_passages(conn: psycopg.Connection, passage_ids: list[str]) -> None:
