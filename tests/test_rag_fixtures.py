@@ -1,4 +1,5 @@
-"""Small manuals for the RAG tests (Markdown, HTML and a real PDF written here) and a counting embedder."""
+"""Helpers for the RAG tests (no tests here): small manuals (Markdown, HTML, a real PDF), a counting
+embedder and a fresh database."""
 
 from __future__ import annotations
 
