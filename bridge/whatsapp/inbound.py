@@ -80,10 +80,9 @@ def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
                 return Result(duplicate=True)
             profile = params.get("ProfileName", "")[:120]
             state = store.lock_contact(conn, sender, profile)
-            store.release_held(conn, sender)
             prev_case = state.get("case_id")
             ctx = Context(
-                faults=store.load_faults(conn),
+                faults=store.cached_faults(conn),
                 case=_current_case(conn, sender, prev_case),
                 vehicle_by_plate=lambda plate: store.vehicle_by_plate(conn, plate),
             )

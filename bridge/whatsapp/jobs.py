@@ -115,7 +115,9 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        # Most jobs finish before the first beat is due: connect only when it is.
+        if self._stop.wait(self._lease / 3):
+            return
         with db.connect(self._url, autocommit=True) as conn:
-            while not self._stop.wait(self._lease / 3):
-                if not heartbeat(conn, self._job, self._lease):
-                    return
+            while heartbeat(conn, self._job, self._lease) and not self._stop.wait(self._lease / 3):
+                pass

@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between idle polls")
     parser.add_argument("--retry-base-seconds", type=float, default=2.0,
                         help="first retry delay for transient download errors (doubles each attempt)")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="jobs worked at once by this process (threads; downloads are I/O-bound)")
     parser.add_argument("--no-notifier", action="store_true", help="only work jobs; do not send the outbox")
     parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
 
@@ -183,12 +185,31 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    worker = Worker(settings, worker_id=args.worker_id, lease_seconds=args.lease_seconds,
-                    retry_base_seconds=args.retry_base_seconds)
     client = None if args.no_notifier else outbox.make_client(settings)
     if not args.no_notifier and client is None:
         log.info("off: outbound WhatsApp (TWILIO_* unset): messages stay in wa_outbox")
-    log.info("media worker %s started (media dir %s)", worker.worker_id, settings.media_dir)
+    log.info("media worker %s started: %d thread(s), media dir %s", args.worker_id, args.concurrency,
+             settings.media_dir)
+    threads = [
+        threading.Thread(target=_loop, name=f"worker-{i}", daemon=True,
+                         args=(args, settings, stop, f"{args.worker_id}/{i}", i == 0 and not args.no_notifier, client))
+        for i in range(max(1, args.concurrency))
+    ]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads) and not stop.is_set():
+        stop.wait(0.2)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=args.lease_seconds)
+    return 0
+
+
+def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, worker_id: str, notifier: bool,
+          client: Any) -> None:
+    """One worker thread; the first one also runs the notifier."""
+    worker = Worker(settings, worker_id=worker_id, lease_seconds=args.lease_seconds,
+                    retry_base_seconds=args.retry_base_seconds)
     last_notify = 0.0
     conn: psycopg.Connection | None = None
     while not stop.is_set():
@@ -196,7 +217,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if conn is None or conn.closed:
                 conn = db.connect(settings.database_url, autocommit=True)
             worked = worker.run_one(conn)
-            if not args.no_notifier and (not worked or time.monotonic() - last_notify > args.poll_interval):
+            if notifier and (not worked or time.monotonic() - last_notify > args.poll_interval):
                 notify_once(conn, settings, client)
                 last_notify = time.monotonic()
             if not worked:
@@ -209,4 +230,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stop.wait(min(5.0, args.poll_interval * 5))
     if conn is not None:
         conn.close()
-    return 0

@@ -3,7 +3,8 @@
 Inside the window (last inbound message < 24 h ago) the free-form body is sent. Outside it only an
 approved template may be sent: ``TWILIO_TEMPLATE_<KIND>`` (e.g. ``TWILIO_TEMPLATE_WARRANTY_ELIGIBLE``)
 holds its ContentSid and the row's ``template_vars`` its ContentVariables. Without a template the
-message is ``held`` until the customer writes again (which reopens the window and releases it).
+message is ``held`` until the customer writes again: a held row whose contact has written since it
+was held is claimed again (the webhook itself writes nothing for this).
 
 ``POSTVENTA_TEST_TWILIO_API_URL`` is **for tests only**: it points the real ``twilio`` client at a
 local server speaking Twilio's REST protocol.
@@ -57,6 +58,8 @@ UPDATE wa_outbox o SET state = 'sending', attempts = attempts + 1, lease_until =
 WHERE id IN (
     SELECT id FROM wa_outbox
     WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND lease_until < now())
+       OR (state = 'held' AND EXISTS (SELECT 1 FROM wa_contacts c WHERE c.contact_id = wa_outbox.contact_id
+                                      AND c.last_inbound_at > wa_outbox.updated_at))
     ORDER BY id FOR UPDATE SKIP LOCKED LIMIT %s
 )
 RETURNING o.id, o.contact_id, o.case_id, o.kind, o.body, o.template_vars, o.attempts,

@@ -5,6 +5,7 @@ Every function takes an open connection and runs inside the caller's transaction
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -31,6 +32,20 @@ def load_faults(conn: psycopg.Connection) -> list[Fault]:
         Fault(r["code"], r["name"], r["system"] or "", r["symptoms"] or "", tuple(r["required_evidence"] or ()))
         for r in rows
     ]
+
+
+_FAULTS_TTL_S = 10.0
+_faults_cache: tuple[float, str, list[Fault]] | None = None
+
+
+def cached_faults(conn: psycopg.Connection) -> list[Fault]:
+    """The catalog, re-read at most every few seconds per process (the sync refreshes it rarely)."""
+    global _faults_cache
+    now = time.monotonic()
+    dsn = conn.info.dsn
+    if _faults_cache is None or _faults_cache[1] != dsn or now - _faults_cache[0] > _FAULTS_TTL_S:
+        _faults_cache = (now, dsn, load_faults(conn))
+    return _faults_cache[2]
 
 
 def latest_case(conn: psycopg.Connection, contact_id: str) -> dict[str, Any] | None:
@@ -200,14 +215,6 @@ def enqueue_message(
         (dedupe_key, contact_id, case_id, kind, body, Jsonb(template_vars or {})),
     )
     return cur.rowcount == 1
-
-
-def release_held(conn: psycopg.Connection, contact_id: str) -> None:
-    """A new inbound message reopens the 24-hour window: held messages may go out now."""
-    conn.execute(
-        "UPDATE wa_outbox SET state = 'pending', next_attempt_at = now() WHERE contact_id = %s AND state = 'held'",
-        (contact_id,),
-    )
 
 
 def finish_inbound(conn: psycopg.Connection, sid: str, case_id: int | None, reply: str) -> None:
