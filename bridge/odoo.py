@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,15 @@ class OdooNotConfigured(OdooError):
 def retry_delay(attempt: int, *, base: float = 0.5, cap: float = 30.0, jitter: float = 0.0) -> float:
     """Exponential backoff for the ``attempt``-th retry (1-based); ``jitter`` in [0, 1) shortens it."""
     return min(cap, base * 2 ** (attempt - 1)) * (1.0 - jitter / 2)
+
+
+def nodelay_transport(connections: int = 10) -> httpx.HTTPTransport:
+    """httpx writes request headers and body separately; without TCP_NODELAY, Nagle's algorithm and
+    delayed ACKs add ~40 ms to every small POST."""
+    return httpx.HTTPTransport(
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
 
 
 def _is_retryable_status(status: int) -> bool:
@@ -116,6 +126,7 @@ class OdooClient:
         self._sleep = sleep
         self._http = httpx.Client(
             timeout=timeout,
+            transport=nodelay_transport(),
             headers={
                 "Authorization": f"bearer {self._key}",
                 "X-Odoo-Database": self._db,

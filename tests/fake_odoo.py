@@ -203,6 +203,7 @@ def default_faults() -> list[dict]:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOdoo
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, *args: Any) -> None:
         pass

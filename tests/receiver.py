@@ -65,6 +65,7 @@ class Receiver:
 class _Handler(BaseHTTPRequestHandler):
     receiver: Receiver
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -99,3 +99,24 @@ def test_not_configured_and_backoff_math():
         OdooClient(Settings(odoo_url="http://x"))
     assert [retry_delay(n, base=1, cap=10) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 10, 10]
     assert retry_delay(3, base=1, cap=10, jitter=0.5) == 3.0
+
+
+def test_real_odoo_refusals_are_read_correctly():
+    from .odoo_server import real_backend_or_reason
+
+    real, why = real_backend_or_reason()
+    if real is None:
+        pytest.skip(f"real Odoo unavailable: {why}")
+    wrong = Settings(odoo_url=real.url, odoo_db=real.db, odoo_api_key="0" * 40)
+    with OdooClient(wrong, sleep=lambda _s: None) as client, pytest.raises(OdooAuthError) as info:
+        client.call("postventa.case", "bridge_changes")
+    assert info.value.status == 401 and "0" * 40 not in str(info.value)
+    with OdooClient(real.settings("postgresql://x/y"), sleep=lambda _s: None) as client:
+        with pytest.raises(OdooError) as info:
+            client.call("postventa.case", "no_such_method")
+        assert info.value.status == 404 and not isinstance(info.value, OdooUnavailable)
+        with pytest.raises(OdooError) as info:
+            client.call("postventa.case", "bridge_upsert_cases", records=[{"neon_id": 1}] * 501)
+        assert 400 <= info.value.status < 500 and "500" in info.value.message
+        assert client.call("postventa.case", "bridge_upsert_cases", records=[{"neon_id": -1}]) == [
+            {"neon_id": -1, "error": "neon_id must be a positive integer"}]

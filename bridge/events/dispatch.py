@@ -28,7 +28,7 @@ from psycopg_pool import ConnectionPool
 
 from .. import db
 from ..config import Settings
-from ..odoo import OdooClient, OdooError
+from ..odoo import OdooClient, OdooError, nodelay_transport
 from ..sync.pool import worker_pool
 from ..sync.state import get_state, merge_state, put_state
 from . import store
@@ -67,7 +67,8 @@ class Dispatcher:
         self.lease = lease
         self.url = settings.event_webhook_url
         self._key = secret_key(settings.event_webhook_secret) if settings.webhook_enabled else b""
-        self._http = httpx.Client(timeout=HTTP_TIMEOUT, headers={"User-Agent": "postventa-bridge/webhooks"})
+        self._http = httpx.Client(timeout=HTTP_TIMEOUT, headers={"User-Agent": "postventa-bridge/webhooks"},
+                                  transport=nodelay_transport(max(1, concurrency)))
         self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver")
 
     def close(self) -> None:
