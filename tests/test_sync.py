@@ -311,3 +311,30 @@ def test_worker_pool_names_its_connections(neon):
             assert conn.execute("SHOW application_name").fetchone()["application_name"] == "postventa-sync"
     finally:
         pool.close()
+
+
+def test_fake_odoo_legacy_seed_rows_survive_migrate_and_get_synced(fake_backend):
+    from bridge.migrate import migrate
+
+    from .odoo_server import PG_ADMIN
+
+    name = f"pv_legacy_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(url) as conn:
+            conn.execute("""CREATE TABLE cases (id serial PRIMARY KEY, contact_id text, vin text, plate text,
+                                                odo_km integer, falla_tipo text, warranty_status text)""")
+            conn.execute("""INSERT INTO cases (contact_id, vin, plate, odo_km, falla_tipo, warranty_status) VALUES
+                            ('whatsapp:+5215512345678', 'JTDKB20U993456789', 'ABC-123', 45000, 'FRN-001', 'eligible'),
+                            ('+5215598765432', NULL, 'XYZ-987', NULL, NULL, NULL)""")
+        migrate(url)
+        migrate(url)
+        assert sync_once(fake_backend.settings(url)) == 0
+        rows = neon_rows(url, [1, 2])
+        assert rows[1]["vin"] == "JTDKB20U993456789" and rows[1]["odoo_id"] and rows[2]["odoo_id"]
+        assert rows[1]["warranty_status"] == "eligible"  # Odoo has not decided: the legacy status stays
+        assert fake_backend.fake.case_for(1)["odo_km"] == 45000
+    finally:
+        drop_db(url)

@@ -223,8 +223,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.webhook_enabled:
         log.info("webhooks off (EVENT_WEBHOOK_URL unset): events are stored for GET /admin/events only")
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     pool = worker_pool(settings.database_url, name="events", max_size=3)
     odoo = OdooClient(settings, retries=2) if settings.odoo_enabled else None
     dispatcher = Dispatcher(pool, settings, odoo=odoo, concurrency=args.concurrency, batch=args.batch)
@@ -254,6 +253,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if odoo:
             odoo.close()
         pool.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _record_status(pool: ConnectionPool, summary: dict) -> None:

@@ -85,8 +85,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("sync: Odoo is off (ODOO_URL/ODOO_DB/ODOO_API_KEY unset); nothing to do", file=sys.stderr)
         return 0
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     pool = make_pool(settings)
     odoo = OdooClient(settings, retries=2)
     try:
@@ -94,6 +93,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         odoo.close()
         pool.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _loop(args: argparse.Namespace, settings: Settings, pool: ConnectionPool, odoo: OdooClient,

@@ -67,12 +67,18 @@ def odoo_wins(current: datetime | None, incoming: datetime | None) -> bool:
 
 
 def case_fields_from_odoo(record: dict[str, Any]) -> dict[str, Any]:
-    """The Odoo-owned fields of a ``bridge_changes`` record, as Neon columns."""
+    """The Odoo-owned fields of a ``bridge_changes`` record, as Neon columns.
+
+    Until Odoo holds a decision, its ``pending`` does not replace a status Neon already has (the
+    seed's legacy rows carry statuses decided before Odoo existed)."""
+    warranty_status = map_warranty_status(record.get("warranty_status"))
+    if warranty_status == "pending" and not odoo_value(record.get("decision")):
+        warranty_status = None
     return {
         "odoo_id": record["id"],
         "odoo_ref": odoo_value(record.get("name")),
         "odoo_state": odoo_value(record.get("state")),
-        "warranty_status": map_warranty_status(record.get("warranty_status")),
+        "warranty_status": warranty_status,
         "decision": odoo_value(record.get("decision")),
         "ticket": odoo_value(record.get("ticket")),
         "quote": odoo_value(record.get("quote")),
