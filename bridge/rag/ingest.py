@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -188,7 +189,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     url = args.database_url or settings.database_url
-    embedder, notice = load_embedder()
+    threads = int(os.environ["RAG_EMBED_THREADS"]) if os.environ.get("RAG_EMBED_THREADS") else os.cpu_count()
+    embedder, notice = load_embedder(threads=threads)
     try:
         backend = make_backend(settings, lambda: db.connect(url)) if embedder else None
         with db.connect(url) as conn:
