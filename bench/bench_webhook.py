@@ -215,13 +215,19 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
 
     async def one(raw: bytes) -> None:
         start = time.perf_counter()
-        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
-        try:
-            status = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
-            idle.append(conn)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            status = 0
-            conn[1].close()
+        status = 0
+        for _ in range(2):  # a reused keep-alive connection may have been closed by the server: retry once
+            reused = bool(idle)
+            try:
+                conn = idle.pop() if reused else await asyncio.open_connection("127.0.0.1", port)
+                status = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
+                idle.append(conn)
+                break
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                if reused:
+                    conn[1].close()
+                    continue
+                break
         statuses[status] = statuses.get(status, 0) + 1
         latencies.append(time.perf_counter() - start)
 

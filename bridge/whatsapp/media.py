@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -78,25 +79,39 @@ def _allowed(url: str, *, origin: bool, dev_loopback: bool = False) -> bool:
     return host in TWILIO_MEDIA_HOSTS if origin else bool(host)
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False,
+                                   limits=httpx.Limits(max_connections=32, max_keepalive_connections=8))
+        return _client
+
+
 def download(url: str, auth: tuple[str, str] | None, hint_type: str = "", *, dev_loopback: bool = False
              ) -> Downloaded:
     if not _allowed(url, origin=True, dev_loopback=dev_loopback):
         raise MediaError(f"media URL host not allowed: {_netloc(url)}", transient=False)
     origin = _netloc(url)
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            send_auth = auth if _netloc(url) == origin else None
-            try:
-                with client.stream("GET", url, auth=send_auth) as response:
-                    if response.is_redirect:
-                        target = urljoin(url, response.headers.get("location", ""))
-                        if not _allowed(target, origin=False, dev_loopback=dev_loopback):
-                            raise MediaError(f"redirect to a disallowed URL ({_netloc(target)})", transient=False)
-                        url = target
-                        continue
-                    return _read(response, hint_type)
-            except httpx.TransportError as exc:
-                raise MediaError(f"network error: {type(exc).__name__}", transient=True) from exc
+    client = _http()  # one shared client: building one per download costs more CPU than the download
+    for _ in range(MAX_REDIRECTS + 1):
+        send_auth = auth if _netloc(url) == origin else None
+        try:
+            with client.stream("GET", url, auth=send_auth) as response:
+                client.cookies.clear()  # nothing carries over between downloads
+                if response.is_redirect:
+                    target = urljoin(url, response.headers.get("location", ""))
+                    if not _allowed(target, origin=False, dev_loopback=dev_loopback):
+                        raise MediaError(f"redirect to a disallowed URL ({_netloc(target)})", transient=False)
+                    url = target
+                    continue
+                return _read(response, hint_type)
+        except httpx.TransportError as exc:
+            raise MediaError(f"network error: {type(exc).__name__}", transient=True) from exc
     raise MediaError("too many redirects", transient=False)
 
 
