@@ -63,7 +63,8 @@ class PostventaCase(models.Model):
         CASE_STATES, default="new", required=True, tracking=True, index=True, group_expand="_expand_states"
     )
     warranty_status = fields.Selection(WARRANTY_STATUSES, default="pending", required=True, tracking=True,
-                                       index=True)
+                                       index=True, readonly=True,
+                                       help="Set by the warranty evaluation or a manager's override.")
     decision_ids = fields.One2many("postventa.warranty.decision", "case_id", string="Decisions")
     decision_id = fields.Many2one("postventa.warranty.decision", string="Latest Decision",
                                   compute="_compute_decision_id", store=True)
@@ -163,8 +164,9 @@ class PostventaCase(models.Model):
         create_vals = []
         for case in self:
             required = case.fault_id.evidence_type_ids
-            existing = case.evidence_ids
-            existing.filtered(lambda e, r=required: e.evidence_type_id not in r and not e.provided).unlink()
+            stale = case.evidence_ids.filtered(lambda e, r=required: e.evidence_type_id not in r and not e.provided)
+            existing = case.evidence_ids - stale
+            stale.unlink()
             existing.filtered(lambda e, r=required: e.evidence_type_id in r and not e.required).required = True
             for etype in required - existing.evidence_type_id:
                 create_vals.append({"case_id": case.id, "evidence_type_id": etype.id, "required": True})
@@ -286,22 +288,35 @@ class PostventaCase(models.Model):
         }
 
     def _record_intake_odometers(self, engine_results):
-        """Keep the intake reading in the vehicle history when the engine trusted it."""
-        vals_list = []
+        """Keep the intake reading in the vehicle history when the engine trusted it.
+
+        One reading per vehicle (the highest trusted intake of the batch), only when it does not
+        go below anything already recorded and this case has not recorded one yet.
+        """
+        best = {}
         for case, result in engine_results:
             codes = {r.code for r in result.reasons}
             if case.vehicle_id and case.odometer_km and not codes & {"odometer_inconsistent", "odometer_implausible"}:
-                if case.odometer_km >= (case.vehicle_id.odometer_km or 0):
-                    vals_list.append({
-                        "vehicle_id": case.vehicle_id.id, "value_km": case.odometer_km, "source": "intake",
-                        "case_id": case.id, "date": fields.Date.context_today(self),
-                    })
-        if vals_list:
-            existing = self.env["postventa.odometer"].search([("case_id", "in", [v["case_id"] for v in vals_list])])
-            seen = set(existing.case_id.ids)
-            self.env["postventa.odometer"].sudo().create([v for v in vals_list if v["case_id"] not in seen])
+                current = best.get(case.vehicle_id.id)
+                if not current or case.odometer_km > current.odometer_km:
+                    best[case.vehicle_id.id] = case
+        if not best:
+            return
+        Reading = self.env["postventa.odometer"].sudo()
+        highest = dict(Reading._read_group([("vehicle_id", "in", list(best))], ["vehicle_id"], ["value_km:max"]))
+        recorded = set(Reading.search([("case_id", "in", [c.id for c in best.values()])]).case_id.ids)
+        today = fields.Date.context_today(self)
+        Reading.create([
+            {"vehicle_id": vehicle_id, "value_km": case.odometer_km, "source": "intake", "case_id": case.id,
+             "date": today}
+            for vehicle_id, case in best.items()
+            if case.id not in recorded and case.odometer_km >= highest.get(case.vehicle_id, 0)
+        ])
 
     def _open_tickets(self, decisions):
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+        ).grouped("res_id")
         tickets = self.env["postventa.warranty.ticket"].sudo().create([
             {
                 "case_id": d.case_id.id,
@@ -315,7 +330,7 @@ class PostventaCase(models.Model):
                 "coverage_code": d.coverage_code,
                 "labor_hours": d.fault_id.labor_hours,
                 "user_id": d.case_id.user_id.id,
-                "attachment_ids": [fields.Command.set(d.case_id._attachments().ids)],
+                "attachment_ids": [fields.Command.set(attachments.get(d.case_id.id, self.env["ir.attachment"]).ids)],
             }
             for d in decisions
         ])
@@ -330,10 +345,6 @@ class PostventaCase(models.Model):
         ])
         return tickets
 
-    def _attachments(self):
-        self.ensure_one()
-        return self.env["ir.attachment"].search([("res_model", "=", self._name), ("res_id", "=", self.id)])
-
     def _warranty_manager(self):
         group = self.env.ref("postventa.group_postventa_warranty_manager")
         managers = group.sudo().all_user_ids.filtered(lambda u: not u.share and u.active and u.id != 1)
@@ -343,7 +354,9 @@ class PostventaCase(models.Model):
         manager = self._warranty_manager()
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].sudo().create([
+        # quick_update: no assignment e-mail per case (a batch would flood the manager's inbox);
+        # the activities show in the manager's systray and "My Activities".
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([
             {
                 "res_model_id": model_id,
                 "res_id": case.id,

@@ -225,19 +225,30 @@ class PostventaCase(models.Model):
         """Cases changed since a (write_date, id) keyset cursor, oldest first."""
         self._check_bridge_access()
         limit = max(1, min(int(limit or 500), 5000))
-        domain = []
+        since_dt = None
         if since:
             try:
                 since_dt = datetime.fromisoformat(str(since).replace("Z", "+00:00")).replace(tzinfo=None)
             except ValueError as exc:
                 raise ValidationError(self.env._("since must be an ISO-8601 datetime.")) from exc
-            domain = ["|", ("write_date", ">", since_dt), "&", ("write_date", "=", since_dt), ("id", ">", int(after_id or 0))]
-        cases = self.sudo().with_context(active_test=False).search(domain, order="write_date, id", limit=limit)
-        records = [case._bridge_change_dict() for case in cases]
-        last = cases[-1:]
+        # Keyset on (write_date, id) in SQL: the ORM rounds datetimes to whole seconds.
+        self.env["postventa.case"].flush_model(["write_date"])
+        if since_dt:
+            self.env.cr.execute(
+                "SELECT id, write_date FROM postventa_case WHERE (write_date, id) > (%s, %s)"
+                " ORDER BY write_date, id LIMIT %s",
+                (since_dt, int(after_id or 0), limit),
+            )
+        else:
+            self.env.cr.execute("SELECT id, write_date FROM postventa_case ORDER BY write_date, id LIMIT %s", (limit,))
+        rows = self.env.cr.fetchall()
+        cases = self.sudo().browse([row[0] for row in rows])
         return {
-            "records": records,
-            "next": {"since": self._bridge_ts(last.write_date), "after_id": last.id} if last else None,
+            "records": [
+                dict(case._bridge_change_dict(), write_date=self._bridge_ts(write_date))
+                for case, (_id, write_date) in zip(cases, rows, strict=True)
+            ],
+            "next": {"since": self._bridge_ts(rows[-1][1]), "after_id": rows[-1][0]} if rows else None,
             "server_time": self._bridge_ts(fields.Datetime.now()),
         }
 

@@ -27,13 +27,26 @@ class PostventaOdometer(models.Model):
 
     _value_positive = models.Constraint("CHECK(value_km >= 0)", "An odometer reading cannot be negative.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("source") == "correction" for vals in vals_list):
+            self._check_can_correct()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("source") == "correction" or "correction" in self.mapped("source"):
+            self._check_can_correct()
+        return super().write(vals)
+
+    def _check_can_correct(self):
+        # Checked here, with the caller's rights (constraints run as superuser).
+        if not self.env.user.has_group("postventa.group_postventa_warranty_manager"):
+            raise ValidationError(self.env._("Only a warranty manager can record an odometer correction."))
+
     @api.constrains("value_km", "date", "vehicle_id", "source")
     def _check_monotonic(self):
-        is_manager = self.env.user.has_group("postventa.group_postventa_warranty_manager")
         for reading in self:
             if reading.source == "correction":
-                if not (is_manager or self.env.su):
-                    raise ValidationError(self.env._("Only a warranty manager can record an odometer correction."))
                 if not reading.note:
                     raise ValidationError(self.env._("An odometer correction needs a note explaining it."))
                 continue

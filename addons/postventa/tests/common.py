@@ -1,0 +1,91 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import new_test_user
+from odoo.tests.common import TransactionCase
+
+from ..engine import vin as vin_rules
+
+
+def make_vin(serial, prefix="JTDBR32E2", north_american=False):
+    """A valid, unique VIN for tests (North American ones get their check digit)."""
+    vin = f"{prefix}{serial:08d}"[:17]
+    if north_american:
+        vin = vin[:8] + vin_rules.check_digit(vin) + vin[9:]
+    return vin
+
+
+class PostventaCommon(TransactionCase):
+    """Factories and users shared by the postventa tests (data built through the ORM, like users do)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        cls.today = fields.Date.context_today(cls.env["postventa.case"])
+        cls.user = new_test_user(cls.env, "pv_user", groups="postventa.group_postventa_user", name="Asesor")
+        cls.manager = new_test_user(
+            cls.env, "pv_manager", groups="postventa.group_postventa_warranty_manager", name="Gerente Garantías"
+        )
+        cls.approver = new_test_user(
+            cls.env, "pv_approver", groups="postventa.group_postventa_purchasing_approver", name="Compras"
+        )
+        cls.integration = new_test_user(
+            cls.env, "pv_bridge", groups="postventa.group_postventa_integration", name="Bridge"
+        )
+        cls.outsider = new_test_user(cls.env, "pv_outsider", groups="base.group_user", name="Sin acceso")
+        cls.system = cls.env["postventa.vehicle.system"]
+        cls.evidence_type = cls.env["postventa.evidence.type"]
+        cls.ev_odometer = cls.env.ref("postventa.evidence_odometer_photo")
+        cls.ev_noise = cls.env.ref("postventa.evidence_noise_video")
+        cls.sys_electrical = cls.env.ref("postventa.system_electrical")
+        cls.sys_engine = cls.env.ref("postventa.system_engine")
+        cls.sys_hybrid = cls.env.ref("postventa.system_hybrid")
+        cls.sys_brakes = cls.env.ref("postventa.system_brakes")
+        cls.partner = cls.env["res.partner"].create({"name": "Cliente Prueba", "phone": "+5215500000001"})
+        cls.fault_electrical = cls._create_fault("T-ELE-1", cls.sys_electrical, evidence=cls.ev_odometer)
+        cls.fault_engine = cls._create_fault("T-ENG-1", cls.sys_engine, evidence=cls.ev_odometer | cls.ev_noise)
+        cls.fault_hybrid = cls._create_fault("T-HYB-1", cls.sys_hybrid, evidence=cls.ev_odometer)
+        cls.fault_wear = cls._create_fault("T-BRK-1", cls.sys_brakes, evidence=cls.ev_odometer, wear=True)
+        cls._vin_serial = 0
+
+    @classmethod
+    def _create_fault(cls, code, system, evidence=None, wear=False, **vals):
+        return cls.env["postventa.fault"].create({
+            "code": code,
+            "name": f"Falla {code}",
+            "system_id": system.id,
+            "labor_hours": 2.0,
+            "is_wear_item": wear,
+            "evidence_type_ids": [fields.Command.set(evidence.ids if evidence else [])],
+            **vals,
+        })
+
+    @classmethod
+    def _create_vehicle(cls, months_ago=12, powertrain="gasoline", readings=(), **vals):
+        cls._vin_serial += 1
+        vehicle = cls.env["postventa.vehicle"].create({
+            "vin": make_vin(cls._vin_serial),
+            "model_name": "Corolla",
+            "model_year": 2024,
+            "powertrain": powertrain,
+            "partner_id": cls.partner.id,
+            "delivery_date": cls.today - relativedelta(months=months_ago) if months_ago is not None else False,
+            **vals,
+        })
+        for when, km in readings:
+            cls.env["postventa.odometer"].create({"vehicle_id": vehicle.id, "date": when, "value_km": km})
+        return vehicle
+
+    @classmethod
+    def _create_case(cls, vehicle=None, fault=None, km=10_000, evidence_provided=True, **vals):
+        case = cls.env["postventa.case"].create({
+            "partner_id": cls.partner.id,
+            "vehicle_id": vehicle.id if vehicle else False,
+            "fault_id": fault.id if fault else False,
+            "odometer_km": km,
+            **vals,
+        })
+        if evidence_provided:
+            case.action_mark_evidence_provided()
+        return case
