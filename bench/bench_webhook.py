@@ -8,12 +8,15 @@ requests/s); ``--dup`` of them are redeliveries of an earlier MessageSid; ``--me
 served by a local "Twilio media host" that takes ``--media-latency-ms`` to answer.
 
 - queue: ``POST /twilio/whatsapp`` as shipped (MEDIA_PROCESSING=queue), plus one media worker
-  process draining the queue meanwhile (and sending the outbox).
+  process (4 threads) draining the queue meanwhile on the same CPUs (and sending the outbox).
+- queue, worker after: the same, with the worker started only when the load ends (the webhook alone;
+  the backlog it leaves is drained afterwards).
 - naive: the same app, with an extra route that handles the message, then downloads and stores the
   media and sends the queued outbound messages through Twilio's REST API, and only then answers.
 
-Prints throughput and latency (p50/p99/max) of both and their ratio. Needs Postgres
-(TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
+All servers: ``uvicorn --factory ... --no-access-log``, one process. Prints throughput and latency
+(p50/p99/max) of each and the naive/queue ratio. Needs Postgres (TEST_PG_ADMIN_URL, default
+postgresql://127.0.0.1:5432/postgres). Takes about two minutes with the defaults.
 """
 
 from __future__ import annotations
@@ -258,18 +261,14 @@ def run_design(name: str, args, fake_port: int) -> dict:
            "MEDIA_PROCESSING": "queue", "POSTVENTA_TEST_MEDIA_HOSTS": f"127.0.0.1:{fake_port}",
            "POSTVENTA_TEST_TWILIO_API_URL": f"http://127.0.0.1:{fake_port}", "RAG_EMBEDDER": "none",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    if name == "queue":
-        server_cmd = [sys.executable, "-m", "bridge", "--log-level", "WARNING", "serve", "--port", str(port),
-                      "--no-migrate"]
-        path = "/twilio/whatsapp"
-    else:
-        server_cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.bench_webhook:naive_app", "--port",
-                      str(port), "--log-level", "warning", "--no-access-log"]
-        path = "/naive/whatsapp"
+    factory = "bridge.app:create_app" if name.startswith("queue") else "bench.bench_webhook:naive_app"
+    path = "/twilio/whatsapp" if name.startswith("queue") else "/naive/whatsapp"
+    server_cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port),
+                  "--log-level", "warning", "--no-access-log"]
+    worker_cmd = [sys.executable, "-m", "bridge", "--log-level", "WARNING", "media-worker", "--poll-interval", "0.2"]
     procs = [subprocess.Popen(server_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
     if name == "queue":
-        procs.append(subprocess.Popen([sys.executable, "-m", "bridge", "--log-level", "WARNING", "media-worker",
-                                       "--poll-interval", "0.2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(worker_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
     try:
         wait_http(f"{public}/healthz")
         requests = build_requests(int(args.rate * args.duration), args.dup, args.media,
@@ -277,8 +276,10 @@ def run_design(name: str, args, fake_port: int) -> dict:
         warm = build_requests(20, 0, 0, f"http://127.0.0.1:{fake_port}", path, public, seed=99)
         asyncio.run(load(port, path, warm, 20))
         result = asyncio.run(load(port, path, requests, args.rate))
-        if name == "queue":
-            result["drain_s"] = wait_drained(url, timeout=120)
+        if name == "queue, worker after":
+            procs.append(subprocess.Popen(worker_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+        if name.startswith("queue"):
+            result["drain_s"] = wait_drained(url, timeout=180)
         return result
     finally:
         for proc in procs:
@@ -324,16 +325,16 @@ def main() -> int:
         print(f"load: {args.rate:.0f} req/s for {args.duration:.0f} s per design, {args.dup:.0%} duplicates, "
               f"{args.media:.0%} with a photo, Twilio answers in {args.media_latency_ms:.0f} ms; "
               f"{os.cpu_count()} CPUs, loopback, uvicorn 1 process")
-        results = {name: run_design(name, args, fake_port) for name in ("queue", "naive")}
+        results = {name: run_design(name, args, fake_port) for name in ("queue", "queue, worker after", "naive")}
     finally:
         fake.terminate()
         fake.wait(timeout=10)
     for name, r in results.items():
-        extra = f", queue drained {r['drain_s']:.1f} s after the load" if r.get("drain_s") is not None else ""
-        print(f"{name:>6}: {r['n']} requests in {r['elapsed']:.1f} s = {r['throughput']:.0f} req/s; "
+        extra = f"; queue drained {r['drain_s']:.1f} s after the load" if r.get("drain_s") is not None else ""
+        print(f"{name:>19}: {r['n']} requests in {r['elapsed']:.1f} s = {r['throughput']:.0f} req/s; "
               f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; statuses {r['statuses']}{extra}")
     q, n = results["queue"], results["naive"]
-    print(f" ratio: naive/queue p50 x{n['p50'] / q['p50']:.1f}, p99 x{n['p99'] / q['p99']:.1f}, "
+    print(f"              ratio: naive/queue p50 x{n['p50'] / q['p50']:.1f}, p99 x{n['p99'] / q['p99']:.1f}, "
           f"throughput queue/naive x{q['throughput'] / n['throughput']:.2f}")
     return 0
 
