@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -191,3 +193,17 @@ def test_menu_status(client, settings):
     chat = Chat(client, "whatsapp:+5215510000001")  # the happy-path customer
     chat.say("menu")
     assert "en revisión de garantía" in chat.say("2")[0]
+
+
+def test_inline_mode_stores_the_media_right_after_answering(settings, fake):
+    inline = replace(settings, media_processing="inline")
+    with TestClient(create_app(inline)) as c:
+        chat = Chat(c, "whatsapp:+5215510000008")
+        for text in ("hola", VIN, "10000", "tiene una fuga de aceite", "sí"):
+            chat.say(text)
+        answer = chat.say(media=[(fake.add_media(JPEG + b"inline", "image/jpeg"), "image/jpeg")])
+        assert "foto de la fuga" in answer[0]
+    # The answer went out first; the download ran as a background task of the same request.
+    case = case_of(settings, chat.sender)
+    assert case["status"] == "open" and case["evidence_provided"] == ["leak_photo"]
+    assert any("completo" in m["Body"] for m in fake.messages if m["To"] == chat.sender)
