@@ -207,3 +207,11 @@ def test_inline_mode_stores_the_media_right_after_answering(settings, fake):
     case = case_of(settings, chat.sender)
     assert case["status"] == "open" and case["evidence_provided"] == ["leak_photo"]
     assert any("completo" in m["Body"] for m in fake.messages if m["To"] == chat.sender)
+
+
+def test_rag_analyzer_matches_what_plain_keywords_miss(client, settings):
+    pytest.importorskip("bridge.rag.analyzer")
+    chat = Chat(client, "whatsapp:+5215510000009")
+    for text in ("hola", VIN, "20000"):
+        chat.say(text)
+    assert "Fuga de aceite de motor" in chat.say("pierde lubricante")[0]  # synonyms from bridge.rag

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -16,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from .. import db
 from ..config import Settings
+from .parsing import Fault
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,38 @@ def search_manuals(query: str, settings: Settings, conn: psycopg.Connection) -> 
     section = " > ".join(entry.section_path)
     source = " · ".join(part for part in (entry.title or entry.source, section) if part) or "manual"
     return {"text": entry.text[:900], "source": source}
+
+
+_matcher_cache: dict[tuple, Any] = {}
+
+
+def fault_matcher(faults: list[Fault]) -> Callable[[str], list[str]] | None:
+    """BM25 over the fault catalog with ``bridge.rag``'s Spanish analyzer (synonyms, stems, misspellings).
+
+    In-process and microseconds per query, so the webhook may use it; None without ``bridge.rag``.
+    Built once per catalog content.
+    """
+    key = tuple((f.code, f.name, f.system, f.symptoms) for f in faults)
+    if key in _matcher_cache:
+        return _matcher_cache[key]
+    try:
+        from ..rag.analyzer import analyze
+        from ..rag.bm25 import BM25Index
+    except ImportError:
+        matcher = None
+    else:
+        codes = [f.code for f in faults]
+        index = BM25Index([analyze(f"{f.name} {f.name} {f.system} {f.symptoms}") for f in faults]) if faults else None
+
+        def matcher(text: str) -> list[str]:
+            if index is None:
+                return []
+            return [codes[i] for i, _ in index.top_k(analyze(text), 3)]
+
+    if len(_matcher_cache) > 8:
+        _matcher_cache.clear()
+    _matcher_cache[key] = matcher
+    return matcher
 
 
 def odoo_client(settings: Settings) -> Any | None:

@@ -1,7 +1,7 @@
 """The intake conversation as a plain state machine: state (a JSON dict) + input -> new state + effects.
 
 No I/O here. What the machine needs from the outside (the fault catalog, the customer's current
-case, a plate lookup, an optional RAG matcher) arrives in a ``Context``; what it wants done
+case, a plate lookup, an optional fault matcher) arrives in a ``Context``; what it wants done
 (open a case, patch it, attach media as evidence, emit events, queue a question) leaves in an
 ``Outcome`` that ``store.py`` applies in the same transaction as the new state.
 """
@@ -9,59 +9,18 @@ case, a plate lookup, an optional RAG matcher) arrives in a ``Context``; what it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import parsing
+from .intake_types import Context, Inbound, Media, Outcome
 from .messages import evidence_label, evidence_list, evidence_received, msg, status_label
-from .parsing import Fault
+
+__all__ = ["Context", "Inbound", "Media", "Outcome", "evidence_failed", "evidence_stored", "handle",
+           "question_unanswered"]
 
 MAX_ATTEMPTS = 3
 MAX_DESCRIPTION = 2000
 MAX_MENU_FAULTS = 8
-
-
-@dataclass(frozen=True)
-class Media:
-    index: int
-    url: str
-    content_type: str
-
-
-@dataclass(frozen=True)
-class Inbound:
-    text: str = ""
-    media: tuple[Media, ...] = ()
-    profile_name: str = ""
-
-
-@dataclass
-class Context:
-    faults: list[Fault] = field(default_factory=list)
-    case: dict[str, Any] | None = None  # the latest case of this contact (id, status, evidence_provided…)
-    vehicle_by_plate: Callable[[str], str | None] = lambda plate: None
-    rag_matcher: Callable[[str], list[str]] | None = None  # free text -> fault codes, best first
-
-    def fault(self, code: str | None) -> Fault | None:
-        return next((f for f in self.faults if f.code == code), None)
-
-
-@dataclass
-class Outcome:
-    state: dict[str, Any]
-    replies: list[str] = field(default_factory=list)
-    open_case: bool = False  # start a new case (status intake) before applying case_patch
-    case_patch: dict[str, Any] = field(default_factory=dict)
-    media_kinds: dict[int, str | None] = field(default_factory=dict)  # media index -> evidence kind
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    question: str | None = None
-    accept_quote_case: int | None = None
-    request_quote_case: int | None = None
-    csat: tuple[int, int] | None = None  # (case id, score)
-
-    def say(self, key: str, **values: Any) -> Outcome:
-        self.replies.append(msg(key, **values))
-        return self
 
 
 _CROSS_CASE_KEYS = ("quote_case_id", "quote_offer_case_id", "csat_case_id")
@@ -173,9 +132,9 @@ def _symptom(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome
         return _retry(out.say("symptom_too_short"))
     out.case_patch.update(description=text[:MAX_DESCRIPTION])
     codes = parsing.match_faults(text, ctx.faults)
-    if ctx.rag_matcher is not None:
+    if ctx.fault_matcher is not None:
         known = {f.code for f in ctx.faults}
-        codes = list(dict.fromkeys(codes + [c for c in ctx.rag_matcher(text) if c in known]))[:3]
+        codes = list(dict.fromkeys([c for c in ctx.fault_matcher(text) if c in known] + codes))[:3]
     out.state["attempts"] = 0
     if codes:
         out.state.update(step="confirm", candidates=codes)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from .. import db
-from . import conversation, store
+from . import adapters, conversation, store
 from .conversation import Context, Inbound, Media
 from .messages import msg
 
@@ -81,10 +81,12 @@ def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
             profile = params.get("ProfileName", "")[:120]
             state = store.lock_contact(conn, sender, profile)
             prev_case = state.get("case_id")
+            faults = store.cached_faults(conn)
             ctx = Context(
-                faults=store.cached_faults(conn),
+                faults=faults,
                 case=_current_case(conn, sender, prev_case),
                 vehicle_by_plate=lambda plate: store.vehicle_by_plate(conn, plate),
+                fault_matcher=adapters.fault_matcher(faults),
             )
             out = conversation.handle(state, Inbound(body, media, profile), ctx)
             case_id = store.apply_outcome(
