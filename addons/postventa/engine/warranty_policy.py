@@ -134,7 +134,11 @@ def _odometer_problem(facts: CaseFacts) -> Reason | None:
                 REVIEW,
                 f"El odómetro reportado ({_fmt_km(facts.odometer_km)} km) es menor que una lectura anterior "
                 f"({_fmt_km(highest.km)} km del {highest.date.isoformat()}).",
-                {"reported_km": facts.odometer_km, "previous_km": highest.km, "previous_date": highest.date.isoformat()},
+                {
+                    "reported_km": facts.odometer_km,
+                    "previous_km": highest.km,
+                    "previous_date": highest.date.isoformat(),
+                },
             )
     if facts.delivery_date and facts.evaluation_date >= facts.delivery_date:
         days = (facts.evaluation_date - facts.delivery_date).days + 1

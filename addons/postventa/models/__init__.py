@@ -1,14 +1,16 @@
-from . import postventa_vehicle_system
-from . import postventa_evidence_type
-from . import postventa_vehicle
-from . import postventa_odometer
-from . import postventa_warranty_policy
-from . import postventa_coverage
-from . import postventa_fault
-from . import postventa_event
-from . import postventa_warranty_decision
-from . import postventa_warranty_ticket
-from . import postventa_case_evidence
-from . import postventa_case
-from . import postventa_case_bridge
-from . import ir_attachment
+from . import (
+    ir_attachment,
+    postventa_case,
+    postventa_case_bridge,
+    postventa_case_evidence,
+    postventa_coverage,
+    postventa_event,
+    postventa_evidence_type,
+    postventa_fault,
+    postventa_odometer,
+    postventa_vehicle,
+    postventa_vehicle_system,
+    postventa_warranty_decision,
+    postventa_warranty_policy,
+    postventa_warranty_ticket,
+)

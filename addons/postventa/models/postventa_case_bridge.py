@@ -111,7 +111,9 @@ class PostventaCase(models.Model):
     def _bridge_vehicles(self, records):
         vins = {vin_rules.normalize(r.get("vin")) for r in records if r.get("vin")}
         plates = {r["plate"].strip().upper() for r in records if r.get("plate")}
-        found = self.env["postventa.vehicle"].sudo().search(["|", ("vin", "in", list(vins)), ("plate", "in", list(plates))])
+        found = self.env["postventa.vehicle"].sudo().search(
+            ["|", ("vin", "in", list(vins)), ("plate", "in", list(plates))]
+        )
         index = {("vin", v.vin): v for v in found}
         index.update({("plate", v.plate): v for v in found if v.plate})
         return index

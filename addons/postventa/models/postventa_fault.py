@@ -12,7 +12,7 @@ class PostventaFault(models.Model):
 
     code = fields.Char(required=True, tracking=True, index=True)
     name = fields.Char(required=True, translate=True, tracking=True)
-    system_id = fields.Many2one("postventa.vehicle.system", string="System", required=True, tracking=True)
+    system_id = fields.Many2one("postventa.vehicle.system", required=True, tracking=True)
     system = fields.Char(related="system_id.code", string="System Code")
     symptoms = fields.Text(translate=True, help="How customers describe it; also used to match WhatsApp texts.")
     keywords = fields.Char(help="Comma-separated words customers use for this fault.")
@@ -24,7 +24,6 @@ class PostventaFault(models.Model):
     coverage_id = fields.Many2one(
         "postventa.coverage",
         compute="_compute_coverage_id",
-        string="Coverage",
         help="Coverage of the policy in force that applies to this fault.",
     )
     evidence_type_ids = fields.Many2many("postventa.evidence.type", string="Required Evidence")

@@ -26,7 +26,7 @@ class PostventaVehicle(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     model_name = fields.Char(string="Model", required=True, help="e.g. Corolla, Hilux, RAV4")
-    model_year = fields.Integer(string="Model Year")
+    model_year = fields.Integer()
     powertrain = fields.Selection(POWERTRAINS, required=True, default="gasoline", tracking=True)
     delivery_date = fields.Date(
         tracking=True, help="Day the vehicle was delivered to its first owner: the warranty starts here."

@@ -24,7 +24,9 @@ class PostventaWarrantyDecision(models.Model):
     fault_id = fields.Many2one("postventa.fault", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, required=True, index=True)
     outcome = fields.Selection(OUTCOMES, required=True, readonly=True, index=True)
-    reasons = fields.Json(string="Reasons (data)", readonly=True, help="Machine-readable reasons: code, outcome, message, params.")
+    reasons = fields.Json(
+        string="Reasons (data)", readonly=True, help="Machine-readable reasons: code, outcome, message, params."
+    )
     reason_text = fields.Text(string="Reasons", readonly=True)
     reason_codes = fields.Char(readonly=True, index=True)
     policy_id = fields.Many2one("postventa.warranty.policy", readonly=True)

@@ -1,8 +1,10 @@
-from . import test_vehicle
-from . import test_warranty_flow
-from . import test_decision_log
-from . import test_security
-from . import test_batch
-from . import test_events
-from . import test_bridge
-from . import test_tour
+from . import (
+    test_batch,
+    test_bridge,
+    test_decision_log,
+    test_events,
+    test_security,
+    test_tour,
+    test_vehicle,
+    test_warranty_flow,
+)

@@ -74,7 +74,9 @@ class TestWarrantyFlow(PostventaCommon):
     def test_boundaries_through_the_orm(self):
         exactly = self._create_vehicle(months_ago=36)
         self._create_case(exactly, self.fault_electrical, km=60_000).action_evaluate_warranty()
-        one_day_more = self._create_vehicle(months_ago=None, delivery_date=self.today - relativedelta(months=36, days=1))
+        one_day_more = self._create_vehicle(
+            months_ago=None, delivery_date=self.today - relativedelta(months=36, days=1)
+        )
         late = self._create_case(one_day_more, self.fault_electrical, km=1_000)
         late.action_evaluate_warranty()
         one_km_more = self._create_case(self._create_vehicle(months_ago=12), self.fault_electrical, km=60_001)
