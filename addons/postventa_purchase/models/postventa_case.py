@@ -240,10 +240,12 @@ class PostventaCase(models.Model):
             reason = self.env._("In our stock (%(qty)s available).", qty=free_qty[in_stock.id])
         elif choice.offer:
             product = product_model.browse(choice.offer.product_id)
-            sla_ok, eta, code, reason = choice.sla_ok, choice.evaluation.eta, choice.reason_code, choice.reason
+            sla_ok, eta, code = choice.sla_ok, choice.evaluation.eta, choice.reason_code
+            reason = self._postventa_choice_text(choice, company)
         else:
             product = part
-            sla_ok, eta, code, reason = False, False, choice.reason_code, choice.reason
+            sla_ok, eta, code = False, False, choice.reason_code
+            reason = self._postventa_choice_text(choice, company)
         offer_id = choice.offer.offer_id if choice.offer else False
         line = {
             "product_id": product.id,
@@ -271,6 +273,37 @@ class PostventaCase(models.Model):
             "ranking": [e.as_dict() for e in choice.ranking[:10]],
         }
         return line, choice_vals
+
+    def _postventa_choice_text(self, choice, company):
+        """The engine's reason, in the user's language."""
+        if not choice.offer:
+            return self.env._("No usable supplier offer for this part (%(why)s).",
+                              why=", ".join(choice.details.get("excluded") or []) or "-")
+        evaluation = choice.evaluation
+        params = {
+            "supplier": choice.offer.supplier_name,
+            "eta": fields.Date.to_string(evaluation.eta),
+            "promised": fields.Date.to_string(choice.promised),
+            "cost": f"{evaluation.cost:.2f}",
+            "currency": company.currency_id.name,
+        }
+        if choice.reason_code == "late_fallback":
+            return self.env._(
+                "No offer arrives by %(promised)s; earliest is %(supplier)s on %(eta)s (%(days)s days late), "
+                "cost %(cost)s %(currency)s.",
+                days=choice.details.get("days_late"), **params,
+            )
+        text = self.env._(
+            "%(supplier)s: arrives %(eta)s (promised %(promised)s), cost %(cost)s %(currency)s, score %(score)s; "
+            "%(in_time)s of %(considered)s offers in time.",
+            score=f"{evaluation.score:.3f}", in_time=choice.details["in_time"],
+            considered=choice.details["considered"], **params,
+        )
+        if choice.details.get("tie"):
+            text += " " + self.env._(
+                "Tie with %(other)s broken by arrival, cost, reliability and name.", other=choice.details["runner_up"]
+            )
+        return text
 
     # ------------------------------------------------------------------
     # Recommended supplier on warranty decisions (hook of the core)

@@ -15,6 +15,8 @@ PART_PREFERENCES = [
     ("oem", "Toyota Genuine Only"),
     ("aftermarket", "Aftermarket Preferred"),
 ]
+# Only purchasing approvers (or the system) write these.
+APPROVAL_FIELDS = {"postventa_approved_by_id", "postventa_approved_date", "postventa_reject_reason"}
 # Changing any of these on an approved quote needs it to go back to draft (re-approval).
 LOCKED_ORDER_FIELDS = {
     "order_line",
@@ -91,12 +93,15 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("postventa_approval_state") in ("approved", "rejected") for vals in vals_list):
+        if any(
+            vals.get("postventa_approval_state") in ("approved", "rejected") or APPROVAL_FIELDS.intersection(vals)
+            for vals in vals_list
+        ):
             self._postventa_check_approver()
         return super().create(vals_list)
 
     def write(self, vals):
-        if vals.get("postventa_approval_state") in ("approved", "rejected"):
+        if vals.get("postventa_approval_state") in ("approved", "rejected") or APPROVAL_FIELDS.intersection(vals):
             self._postventa_check_approver()
         if LOCKED_ORDER_FIELDS.intersection(vals):
             self._postventa_check_unlocked()

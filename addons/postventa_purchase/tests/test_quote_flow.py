@@ -79,7 +79,7 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         # Nobody makes 2 days: the earliest offer is kept and the line says it misses the SLA.
         self.assertFalse(line.postventa_sla_ok)
         self.assertFalse(order.postventa_sla_ok)
-        self.assertIn("no offer arrives by", line.postventa_choice_reason)
+        self.assertIn("No offer arrives by", line.postventa_choice_reason)
 
     def test_quote_wizard_from_the_case(self):
         case = self._no_eligible_case()
@@ -99,6 +99,8 @@ class TestQuoteFlow(PostventaPurchaseCommon):
                 order.with_user(user).action_postventa_approve()
             with self.assertRaises(AccessError):
                 order.with_user(user).write({"postventa_approval_state": "approved"})
+            with self.assertRaises(AccessError):
+                order.with_user(user).write({"postventa_approved_by_id": user.id})
         with self.assertRaises(AccessError):
             order.with_user(self.user)._postventa_reject("no")
         with self.assertRaises(UserError):
