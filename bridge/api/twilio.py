@@ -56,8 +56,9 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
         return PlainTextResponse(choice.refusal, status_code=503)
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return PlainTextResponse("expected application/x-www-form-urlencoded", status_code=415)
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        return PlainTextResponse("body too large", status_code=413)
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return PlainTextResponse("body too large or bad Content-Length", status_code=413)
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         return PlainTextResponse("body too large", status_code=413)

@@ -84,7 +84,7 @@ def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
             faults = store.cached_faults(conn)
             ctx = Context(
                 faults=faults,
-                case=_current_case(conn, sender, prev_case),
+                case=store.current_case(conn, sender, prev_case),
                 vehicle_by_plate=lambda plate: store.vehicle_by_plate(conn, plate),
                 fault_matcher=adapters.fault_matcher(faults),
             )
@@ -101,14 +101,3 @@ def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
 
     return db.retry(transaction, what="whatsapp inbound")
 
-
-def _current_case(conn: psycopg.Connection, contact_id: str, case_id: int | None) -> dict | None:
-    if case_id:
-        row = conn.execute(
-            "SELECT id, status, vin, plate, falla_tipo, evidence_provided, warranty_status FROM cases "
-            "WHERE id = %s AND contact_id = %s",
-            (case_id, contact_id),
-        ).fetchone()
-        if row:
-            return row
-    return store.latest_case(conn, contact_id)

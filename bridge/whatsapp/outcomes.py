@@ -23,14 +23,27 @@ log = logging.getLogger(__name__)
 TYPES = ("warranty.decided", "quote.approved", "service.done")
 
 
+CURSOR = "outcomes"
+OVERLAP = 1000  # events re-read behind the cursor: a lower seq may commit after a higher one
+
+
 def process_events(conn: psycopg.Connection, settings: Settings, limit: int = 50) -> int:
+    """Turn new outcome events into outbox messages; returns how many messages were queued."""
+    cursor = conn.execute("SELECT seq FROM wa_cursors WHERE name = %s", (CURSOR,)).fetchone()
+    after = (cursor["seq"] if cursor else 0) - OVERLAP
     rows = conn.execute(
-        "SELECT e.id::text AS id, e.type, e.subject, e.data FROM events e WHERE e.type = ANY(%s) "
-        "AND e.received_at > now() - interval '30 days' "
+        "SELECT e.seq, e.id::text AS id, e.type, e.subject, e.data FROM events e "
+        "WHERE e.seq > %s AND e.type = ANY(%s) "
         "AND NOT EXISTS (SELECT 1 FROM wa_event_handled h WHERE h.event_id = e.id) ORDER BY e.seq LIMIT %s",
-        (list(TYPES), limit),
+        (after, list(TYPES), limit),
     ).fetchall()
-    conn.commit()
+    top = conn.execute("SELECT COALESCE(max(seq), 0) AS seq FROM events").fetchone()["seq"]
+    if len(rows) < limit:  # everything up to `top` was seen (or is inside the overlap window)
+        conn.execute(
+            "INSERT INTO wa_cursors (name, seq) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
+            "SET seq = GREATEST(wa_cursors.seq, EXCLUDED.seq), updated_at = now()",
+            (CURSOR, top),
+        )
     handled = 0
     for event in rows:
         with conn.transaction():

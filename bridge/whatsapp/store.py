@@ -48,12 +48,16 @@ def cached_faults(conn: psycopg.Connection) -> list[Fault]:
     return _faults_cache[2]
 
 
-def latest_case(conn: psycopg.Connection, contact_id: str) -> dict[str, Any] | None:
-    return conn.execute(
-        "SELECT id, status, vin, plate, falla_tipo, evidence_provided, warranty_status FROM cases "
-        "WHERE contact_id = %s ORDER BY id DESC LIMIT 1",
-        (contact_id,),
-    ).fetchone()
+_CASE_SUMMARY = "SELECT id, status, vin, plate, falla_tipo, evidence_provided, warranty_status FROM cases "
+
+
+def current_case(conn: psycopg.Connection, contact_id: str, case_id: int | None) -> dict[str, Any] | None:
+    """The case the conversation is about, else the contact's latest one."""
+    if case_id:
+        row = conn.execute(_CASE_SUMMARY + "WHERE id = %s AND contact_id = %s", (case_id, contact_id)).fetchone()
+        if row:
+            return row
+    return conn.execute(_CASE_SUMMARY + "WHERE contact_id = %s ORDER BY id DESC LIMIT 1", (contact_id,)).fetchone()
 
 
 def vehicle_by_plate(conn: psycopg.Connection, plate: str) -> str | None:
@@ -73,11 +77,6 @@ def record_inbound(conn: psycopg.Connection, sid: str, contact_id: str, body: st
         (sid, contact_id, body, int(params.get("NumMedia") or 0), Jsonb(params)),
     )
     return cur.rowcount == 1
-
-
-def stored_reply(conn: psycopg.Connection, sid: str) -> str | None:
-    row = conn.execute("SELECT reply FROM wa_inbound WHERE message_sid = %s", (sid,)).fetchone()
-    return row["reply"] if row else None
 
 
 def lock_contact(conn: psycopg.Connection, contact_id: str, profile_name: str) -> dict[str, Any]:
