@@ -1,12 +1,14 @@
-from . import res_company
-from . import res_config_settings
-from . import res_partner
-from . import product_template
-from . import product_product
-from . import product_supplierinfo
-from . import postventa_part_equivalence
-from . import postventa_supplier_choice
-from . import postventa_case
-from . import sale_order
-from . import sale_order_line
-from . import purchase_order
+from . import (
+    postventa_case,
+    postventa_part_equivalence,
+    postventa_supplier_choice,
+    product_product,
+    product_supplierinfo,
+    product_template,
+    purchase_order,
+    res_company,
+    res_config_settings,
+    res_partner,
+    sale_order,
+    sale_order_line,
+)

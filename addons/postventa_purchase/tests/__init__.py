@@ -1,4 +1,1 @@
-from . import test_sla
-from . import test_parts
-from . import test_quote_flow
-from . import test_tour
+from . import test_parts, test_quote_flow, test_sla, test_tour

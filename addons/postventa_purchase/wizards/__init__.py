@@ -1,2 +1,1 @@
-from . import postventa_quote_wizard
-from . import postventa_quote_reject_wizard
+from . import postventa_quote_reject_wizard, postventa_quote_wizard
