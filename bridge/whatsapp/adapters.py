@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from .. import db
 from ..config import Settings
+from .messages import msg
 from .parsing import Fault
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def parts_from(data: Any) -> list[dict[str, Any]]:
     parts = []
     for supplier in (data.get("proveedores") or [])[:3]:
         if isinstance(supplier, dict):
-            parts.append({"name": data.get("name") or data.get("part_number") or "Refacción",
+            parts.append({"name": data.get("name") or data.get("part_number") or msg("part_default"),
                           "supplier": supplier.get("name"), "price": supplier.get("price"),
                           "currency": supplier.get("currency") or "MXN", "stock": supplier.get("stock")})
     return parts

@@ -222,7 +222,7 @@ def _menu(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
         out.state["step"] = "question"
         return out.say("ask_question")
     if choice == "4":
-        return _handoff(out, "menú: hablar con un asesor")
+        return _handoff(out, msg("note_menu_handoff"))
     out.state["step"] = "done"
     return _done(out, text, inbound, ctx)
 
@@ -257,7 +257,7 @@ def evidence_stored(state: dict[str, Any], case_id: int, kind: str | None) -> Ou
 
 def evidence_failed(state: dict[str, Any], case_id: int, kind: str | None, reason: str) -> Outcome:
     out = Outcome(state=dict(state or {}))
-    what = evidence_label(kind) if kind else "tu archivo"
+    what = evidence_label(kind) if kind else msg("your_file")
     if out.state.get("case_id") == case_id and kind:
         _drop_pending(out.state, kind)
     return out.say("media_failed", what=what, reason=reason)
@@ -273,7 +273,7 @@ def _ensure_case(out: Outcome, ctx: Context) -> None:
 def _retry(out: Outcome) -> Outcome:
     out.state["attempts"] = out.state.get("attempts", 0) + 1
     if out.state["attempts"] >= MAX_ATTEMPTS:
-        out.say("too_many_attempts", handoff="Escribe *asesor* y te comunico con una persona.")
+        out.say("too_many_attempts", handoff=msg("handoff_hint"))
     return out
 
 
@@ -380,6 +380,6 @@ def question_unanswered(state: dict[str, Any], question: str) -> Outcome:
     """The manuals had no answer (or no manuals search exists): hand the conversation to a person."""
     out = Outcome(state=dict(state or {}))
     out.replies.append(msg("question_no_answer"))
-    _handoff(out, f"pregunta sin respuesta: {question}")
+    _handoff(out, msg("note_unanswered", question=question))
     out.replies.pop()  # question_no_answer already says a person will follow up
     return out

@@ -21,6 +21,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .messages import msg
+
 TWILIO_MEDIA_HOSTS = frozenset({"api.twilio.com", "media.twiliocdn.com", "mms.twiliocdn.com"})
 TEST_HOSTS_ENV = "POSTVENTA_TEST_MEDIA_HOSTS"
 MAX_REDIRECTS = 5
@@ -43,10 +45,10 @@ _MAGIC = {"image/jpeg": (0, b"\xff\xd8\xff"), "image/png": (0, b"\x89PNG"), "vid
 class MediaError(Exception):
     """Download or validation failed. ``transient`` failures are retried; ``reason`` is for the customer."""
 
-    def __init__(self, detail: str, *, transient: bool, reason: str = "hubo un problema al descargarlo"):
+    def __init__(self, detail: str, *, transient: bool, reason: str = ""):
         super().__init__(detail)
         self.transient = transient
-        self.reason = reason
+        self.reason = reason or msg("reason_download")
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,9 @@ def _read(response: httpx.Response, hint_type: str) -> Downloaded:
     limit = LIMITS.get(content_type)
     if limit is None:
         raise MediaError(f"content type not accepted: {content_type!r}", transient=False,
-                         reason="ese tipo de archivo no lo puedo recibir; envía fotos, videos, audios o PDF")
+                         reason=msg("reason_type"))
     too_big = MediaError(f"larger than {limit} bytes for {content_type}", transient=False,
-                         reason=f"el archivo pesa más de {limit // MB} MB")
+                         reason=msg("reason_size", mb=limit // MB))
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_big
@@ -142,7 +144,7 @@ def _read(response: httpx.Response, hint_type: str) -> Downloaded:
     magic = _MAGIC.get(content_type)
     if magic and data[magic[0]:magic[0] + len(magic[1])] != magic[1]:
         raise MediaError(f"bytes do not look like {content_type}", transient=False,
-                         reason="el archivo parece dañado")
+                         reason=msg("reason_corrupt"))
     return Downloaded(data, content_type, hashlib.sha256(data).hexdigest())
 
 

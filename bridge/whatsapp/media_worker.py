@@ -56,7 +56,7 @@ class Worker:
             return False
         try:
             if job.attempts > job.max_attempts:
-                self._fail(conn, job, "gave up after repeated interruptions", "hubo un problema al procesarlo")
+                self._fail(conn, job, "gave up after repeated interruptions", msg("reason_processing"))
             elif job.kind == "media":
                 self._media(conn, job)
             else:
@@ -83,7 +83,7 @@ class Worker:
                 self._fail(conn, job, str(exc), exc.reason)
             return
         if job.case_id is None:
-            self._fail(conn, job, "job has no case", "hubo un problema al procesarlo")
+            self._fail(conn, job, "job has no case", msg("reason_processing"))
             return
         path = media.store_bytes(self.settings.media_dir, item)
         kind = payload.get("evidence_kind")

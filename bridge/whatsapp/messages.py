@@ -113,6 +113,28 @@ MESSAGES: dict[str, str] = {
     "csat_invalid": "Responde con un número del 1 al 5, por favor.",
 }
 
+# Fragments used inside other messages.
+FRAGMENTS: dict[str, str] = {
+    "reason_download": "hubo un problema al descargarlo",
+    "reason_processing": "hubo un problema al procesarlo",
+    "reason_type": "ese tipo de archivo no lo puedo recibir; envía fotos, videos, audios o PDF",
+    "reason_size": "el archivo pesa más de {mb} MB",
+    "reason_corrupt": "el archivo parece dañado",
+    "your_file": "tu archivo",
+    "ticket_pending": "por asignar",
+    "no_eligible_default": "no cumple la póliza de garantía",
+    "part_default": "Refacción",
+    "supplier_default": "proveedor",
+    "in_stock": ", en existencia",
+    "on_order": ", sobre pedido",
+    "amount_pending": "por confirmar",
+    "quote_default_includes": "refacciones y mano de obra",
+    "handoff_hint": "Escribe *asesor* y te comunico con una persona.",
+    # Notes for the advisor (stored with the handoff, not sent to the customer).
+    "note_menu_handoff": "menú: hablar con un asesor",
+    "note_unanswered": "pregunta sin respuesta: {question}",
+}
+
 EVIDENCE_LABELS: dict[str, str] = {
     "odometer_photo": "una foto del odómetro",
     "vin_photo": "una foto del VIN (parabrisas o puerta)",
@@ -144,7 +166,7 @@ EVIDENCE_RECEIVED: dict[str, str] = {
 
 
 def msg(key: str, **values: object) -> str:
-    return MESSAGES[key].format(**values)
+    return (MESSAGES.get(key) or FRAGMENTS[key]).format(**values)
 
 
 def evidence_label(code: str) -> str:

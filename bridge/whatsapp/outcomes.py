@@ -103,9 +103,9 @@ def _warranty(settings: Settings, data: dict, case: dict) -> tuple[str, str, dic
     outcome = data.get("outcome") or data.get("warranty_status") or decision.get("outcome") or case["warranty_status"]
     case_id = case["id"]
     if outcome == "eligible":
-        ticket = data.get("ticket") or case["ticket"] or decision.get("ticket") or "por asignar"
+        ticket = data.get("ticket") or case["ticket"] or decision.get("ticket") or msg("ticket_pending")
         if isinstance(ticket, dict):
-            ticket = ticket.get("name") or "por asignar"
+            ticket = ticket.get("name") or msg("ticket_pending")
         return ("warranty_eligible", msg("warranty_eligible", case_id=case_id, ticket=ticket),
                 {"1": str(case_id), "2": str(ticket)})
     if outcome == "no_eligible":
@@ -113,11 +113,11 @@ def _warranty(settings: Settings, data: dict, case: dict) -> tuple[str, str, dic
         text = "; ".join(r.get("message") or r.get("code", "") if isinstance(r, dict) else str(r) for r in reasons)
         parts = data.get("parts") or adapters.parts_from(data.get("spareparts")) or adapters.spare_parts(settings, case)
         if not parts and isinstance(data.get("recommended_supplier"), dict):
-            parts = [{"name": "Refacción", **data["recommended_supplier"]}]
+            parts = [{"name": msg("part_default"), **data["recommended_supplier"]}]
         return ("warranty_no_eligible",
-                msg("warranty_no_eligible", case_id=case_id, reasons=text or "no cumple la póliza de garantía",
+                msg("warranty_no_eligible", case_id=case_id, reasons=text or msg("no_eligible_default"),
                     parts=_parts_text(parts)),
-                {"1": str(case_id), "2": text[:200] or "no cumple la póliza"})
+                {"1": str(case_id), "2": text[:200] or msg("no_eligible_default")})
     return "warranty_review", msg("warranty_review", case_id=case_id), {"1": str(case_id)}
 
 
@@ -127,9 +127,9 @@ def _parts_text(parts: list[dict]) -> str:
     lines = []
     for part in parts[:3]:
         stock = part.get("stock")
-        stock_text = "" if stock is None else (", en existencia" if stock else ", sobre pedido")
-        lines.append(msg("warranty_parts_line", name=part.get("name") or "Refacción",
-                         supplier=part.get("supplier") or part.get("name_supplier") or "proveedor",
+        stock_text = "" if stock is None else msg("in_stock" if stock else "on_order")
+        lines.append(msg("warranty_parts_line", name=part.get("name") or msg("part_default"),
+                         supplier=part.get("supplier") or msg("supplier_default"),
                          price=_money(part.get("price")), currency=part.get("currency") or "MXN", stock=stock_text))
     return msg("warranty_parts_header") + "".join(lines)
 
@@ -141,7 +141,7 @@ def _quote(data: dict, case: dict) -> tuple[str, str, dict]:
     lines = data.get("lines") or quote.get("lines") or []
     includes = ", ".join(
         str(line.get("product") or line.get("name") or "") if isinstance(line, dict) else str(line) for line in lines
-    ) or "refacciones y mano de obra"
+    ) or msg("quote_default_includes")
     url = data.get("portal_url") or quote.get("portal_url")
     portal = msg("quote_portal", url=url) if url else ""
     body = msg("quote_approved", case_id=case["id"], amount=_money(amount), currency=currency, includes=includes,
@@ -153,4 +153,4 @@ def _money(value: Any) -> str:
     try:
         return f"${float(value):,.2f}"
     except (TypeError, ValueError):
-        return "por confirmar"
+        return msg("amount_pending")
