@@ -92,7 +92,7 @@ def test_happy_path_to_complete_case():
     first = conversation.evidence_stored(out.state, 7, "odometer_photo")
     assert not first.replies
     done = conversation.evidence_stored(first.state, 7, "noise_video")
-    assert done.state["step"] == "done" and done.case_patch == {"status": "open"}
+    assert done.state["step"] == "done" and done.case_patch == {"status": "complete"}
     assert "#7" in done.replies[0]
 
 
@@ -110,7 +110,7 @@ def test_no_match_offers_a_menu_and_other_completes_without_evidence():
     state, outs = talk(["Hola", "ABC-123-A", "1000", "se apaga el estéreo"])
     assert state["step"] == "choose" and "1. Ruido" in outs[-1].replies[0]
     state, outs = talk(["3"], state)
-    assert state["step"] == "done" and outs[-1].case_patch["status"] == "open"
+    assert state["step"] == "done" and outs[-1].case_patch["status"] == "complete"
 
 
 def test_rejecting_the_suggestion_shows_the_menu():

@@ -96,10 +96,10 @@ def test_happy_path_to_a_complete_case(client, settings, fake):
     answer = chat.say(media=[(video, "video/mp4")])
     assert "video" in answer[0] and "guardando" in answer[-1]
     case = case_of(settings, sender)
-    assert case["status"] == "intake"
+    assert case["status"] == "open"
     work(settings)
     case = case_of(settings, sender)
-    assert case["status"] == "open" and case["intake_completed_at"] is not None
+    assert case["status"] == "complete" and case["intake_completed_at"] is not None
     assert (case["vin"], case["odo_km"], case["falla_tipo"]) == (VIN, 45000, "FRN-001")
     assert sorted(case["evidence_provided"]) == ["noise_video", "odometer_photo"]
     atts = q(settings, "SELECT * FROM case_attachments WHERE case_id = %s ORDER BY id", case["id"])
@@ -123,7 +123,7 @@ def test_plate_of_a_known_vehicle_and_a_fault_without_evidence(client, settings)
     done = chat.say("si")
     assert "completo" in done[-1]
     case = case_of(settings, chat.sender)
-    assert (case["plate"], case["vin"], case["odo_km"], case["status"]) == ("XYZ-987-B", VIN, 80000, "open")
+    assert (case["plate"], case["vin"], case["odo_km"], case["status"]) == ("XYZ-987-B", VIN, 80000, "complete")
 
 
 def test_bad_vin_then_menu_choice(client, settings):
@@ -205,7 +205,7 @@ def test_inline_mode_stores_the_media_right_after_answering(settings, fake):
         assert "foto de la fuga" in answer[0]
     # The answer went out first; the download ran as a background task of the same request.
     case = case_of(settings, chat.sender)
-    assert case["status"] == "open" and case["evidence_provided"] == ["leak_photo"]
+    assert case["status"] == "complete" and case["evidence_provided"] == ["leak_photo"]
     assert any("completo" in m["Body"] for m in fake.messages if m["To"] == chat.sender)
 
 

@@ -49,8 +49,8 @@ def test_simulator_completes_a_case_against_a_running_bridge(db_url, tmp_path):
         for proc in procs:
             proc.wait(timeout=15)
     assert sim.returncode == 0, sim.stdout + sim.stderr
-    assert "status=open" in sim.stdout and "2 file(s)" in sim.stdout
+    assert "status=complete" in sim.stdout and "2 file(s)" in sim.stdout
     with psycopg.connect(db_url) as conn:
         status, provided = conn.execute(
             "SELECT status, evidence_provided FROM cases WHERE contact_id = 'whatsapp:+5215512345678'").fetchone()
-    assert status == "open" and sorted(provided) == ["noise_video", "odometer_photo"]
+    assert status == "complete" and sorted(provided) == ["noise_video", "odometer_photo"]

@@ -345,7 +345,7 @@ def _drop_pending(state: dict[str, Any], kind: str) -> None:
 
 def _complete(out: Outcome) -> Outcome:
     out.state.update(step="done", attempts=0)
-    out.case_patch.update(status="open")
+    out.case_patch.update(status="complete")
     return out.say("case_complete", case_id=out.state.get("case_id") or "?")
 
 

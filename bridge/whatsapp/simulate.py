@@ -127,7 +127,7 @@ def _watch(url: str, sender: str, wait: float) -> int:
                 "SELECT id, status, vin, odo_km, falla_tipo, evidence_required, evidence_provided, "
                 "(SELECT count(*) FROM case_attachments a WHERE a.case_id = c.id) AS files "
                 "FROM cases c WHERE contact_id = %s ORDER BY id DESC LIMIT 1", (sender,)).fetchone()
-            if (case and case["status"] == "open") or time.monotonic() > deadline:
+            if (case and case["status"] == "complete") or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
     if not case:
@@ -136,7 +136,7 @@ def _watch(url: str, sender: str, wait: float) -> int:
     print(f"case #{case['id']}: status={case['status']} vin={case['vin']} km={case['odo_km']} "
           f"fault={case['falla_tipo']} evidence {case['evidence_provided']} of {case['evidence_required']}, "
           f"{case['files']} file(s)")
-    if case["status"] != "open":
+    if case["status"] != "complete":
         print("the case is not complete yet: is `python -m bridge media-worker` running?")
         return 1
     return 0

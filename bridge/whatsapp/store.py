@@ -114,7 +114,7 @@ def apply_outcome(
     case_id = prev_case_id
     if out.open_case:
         case_id = conn.execute(
-            "INSERT INTO cases (contact_id, status, customer_name) VALUES (%s, 'intake', NULLIF(%s, '')) RETURNING id",
+            "INSERT INTO cases (contact_id, status, customer_name) VALUES (%s, 'open', NULLIF(%s, '')) RETURNING id",
             (contact_id, profile_name),
         ).fetchone()["id"]
         out.state["case_id"] = case_id
@@ -151,7 +151,7 @@ def patch_case(conn: psycopg.Connection, case_id: int, patch: dict[str, Any]) ->
     cols = [c for c in patch if c in _CASE_COLUMNS]
     sets = [f"{c} = %s" for c in cols]
     values: list[Any] = [Jsonb(patch[c]) if c == "evidence_required" else patch[c] for c in cols]
-    if patch.get("status") == "open":
+    if patch.get("status") == "complete":
         sets.append("intake_completed_at = COALESCE(intake_completed_at, now())")
     if sets:
         conn.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = %s", (*values, case_id))
