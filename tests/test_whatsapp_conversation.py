@@ -163,3 +163,8 @@ def test_media_before_the_vehicle_is_kept():
     out = conversation.handle({}, Inbound(media=(Media(0, "u", "image/jpeg"),)), ctx())
     assert out.open_case and out.media_kinds == {0: None}
     assert out.state["step"] == "vehicle"
+
+
+def test_an_unknown_stored_step_restarts_politely():
+    state, outs = talk(["hola"], state={"step": "paso_de_una_version_vieja", "case_id": 3})
+    assert state["step"] == "vehicle" and "VIN" in outs[0].replies[0]

@@ -65,7 +65,8 @@ def handle(state: dict[str, Any], inbound: Inbound, ctx: Context) -> Outcome:
             return out.say("csat_invalid")
         state.pop("csat_case_id")
 
-    step = state["step"]
+    step = state["step"] if state["step"] in _STEPS else "start"  # a state from an older version restarts
+    state["step"] = step
     if inbound.media and step != "evidence":
         _attach_unassigned(out, inbound)
     if not text and not inbound.media:
