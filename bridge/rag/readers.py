@@ -27,6 +27,21 @@ class ReadError(ValueError):
     """A file could not be read as a manual."""
 
 
+class HeadingPath:
+    """Current heading titles by level (1-6); a heading clears the deeper levels. Levels may be skipped."""
+
+    def __init__(self) -> None:
+        self._levels: list[str | None] = [None] * 6
+
+    def set(self, level: int, title: str) -> None:
+        level = min(max(level, 1), 6)
+        self._levels[level - 1] = title
+        self._levels[level:] = [None] * (6 - level)
+
+    def current(self) -> tuple[str, ...]:
+        return tuple(t for t in self._levels if t)
+
+
 def discover(paths: list[str]) -> list[tuple[Path, Path | None]]:
     """Manual files under the given paths: (file, directory it was found under or None)."""
     found: list[tuple[Path, Path | None]] = []
@@ -95,14 +110,14 @@ def _read_markdown(text: str, stem: str) -> tuple[str, dict, list[Block]]:
                     meta[key.strip().lower()] = value.strip().strip('"')
             lines = lines[end + 1:]
     title = meta.get("title", "")
-    path: list[str] = []
+    path = HeadingPath()
     blocks: list[Block] = []
     page: int | None = None
     paragraph: list[str] = []
 
     def flush() -> None:
         if paragraph:
-            blocks.append(Block(tuple(path) or (title or stem,), "\n".join(paragraph), page))
+            blocks.append(Block(path.current() or (title or stem,), "\n".join(paragraph), page))
             paragraph.clear()
 
     for line in lines:
@@ -117,10 +132,7 @@ def _read_markdown(text: str, stem: str) -> tuple[str, dict, list[Block]]:
             level = len(heading.group(1))
             if level == 1 and not title:
                 title = heading.group(2)
-            del path[level - 1:]
-            path.extend([""] * (level - 1 - len(path)))
-            path.append(heading.group(2))
-            path[:] = [p for p in path if p]
+            path.set(level, heading.group(2))
         elif not stripped:
             flush()
         else:
@@ -136,7 +148,7 @@ class _HTMLBlocks(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.meta: dict = {}
         self.title = ""
-        self.path: list[str] = []
+        self.path = HeadingPath()
         self.blocks: list[Block] = []
         self._text: list[str] = []
         self._heading: int | None = None
@@ -165,8 +177,8 @@ class _HTMLBlocks(HTMLParser):
         elif self._heading and tag == f"h{self._heading}":
             text = " ".join("".join(self._text).split())
             self._text.clear()
-            del self.path[self._heading - 1:]
-            self.path.append(text)
+            if text:
+                self.path.set(self._heading, text)
             self._heading = None
         elif tag in self.BLOCK_TAGS:
             self._flush()
@@ -185,7 +197,7 @@ class _HTMLBlocks(HTMLParser):
         text = " ".join("".join(self._text).split())
         self._text.clear()
         if text:
-            self.blocks.append(Block(tuple(self.path) or (self.title.strip() or "Inicio",), text))
+            self.blocks.append(Block(self.path.current() or (self.title.strip() or "Inicio",), text))
 
 
 def _read_html(text: str, stem: str) -> tuple[str, dict, list[Block]]:
@@ -208,14 +220,14 @@ def _read_pdf(file: Path) -> tuple[str, dict, list[Block]]:
     except (PdfReadError, OSError, ValueError) as exc:
         raise ReadError(f"{file}: unreadable PDF ({exc})") from exc
     title = meta.get("title", "")
-    path: list[str] = []
+    path = HeadingPath()
     blocks: list[Block] = []
     for number, page_text in enumerate(pages, start=1):
         paragraph: list[str] = []
 
         def flush(number: int = number, paragraph: list[str] = paragraph) -> None:
             if paragraph:
-                blocks.append(Block(tuple(path) or (title or file.stem,), " ".join(paragraph), number))
+                blocks.append(Block(path.current() or (title or file.stem,), " ".join(paragraph), number))
                 paragraph.clear()
 
         for line in page_text.splitlines():
@@ -223,9 +235,7 @@ def _read_pdf(file: Path) -> tuple[str, dict, list[Block]]:
             heading = _PDF_HEADING.match(stripped)
             if heading:
                 flush()
-                level = heading.group(1).count(".") + 1
-                del path[level - 1:]
-                path.append(stripped)
+                path.set(heading.group(1).count(".") + 1, stripped)
             elif not stripped:
                 flush()
             else:
