@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - prose and question data read better unwrapped
 """Writes data/eval/questions.jsonl: Spanish questions the way Mexican customers and technicians
 write them (colloquial, misspelled, slang), each with its relevant passage ids in data/manuals.
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - prose and question data read better unwrapped
 """Writes data/manuals/*.md from the facts in models.py and the section texts below.
 
 The texts were written for this repository (CC BY 4.0). Shared sections take model facts so each
@@ -36,9 +37,9 @@ def shared_sections(m: dict) -> list[tuple[str, str, list[str]]]:
         f"Servicio de 10,000 km: cambio de aceite de motor y filtro de aceite, rotación de llantas, revisión de "
         f"niveles (refrigerante, líquido de frenos, lavaparabrisas), inspección de balatas y discos, revisión de "
         f"fugas y de la batería de 12 V{', y diagnóstico del sistema híbrido con el equipo del distribuidor' if hy else ''}.",
-        f"Servicio de 20,000 km: todo lo del servicio de 10,000 km, más cambio del filtro de aire de cabina "
-        f"(filtro del clima), inspección del filtro de aire del motor, revisión de la suspensión, de las "
-        f"articulaciones de la dirección y de las tuberías de escape.",
+        "Servicio de 20,000 km: todo lo del servicio de 10,000 km, más cambio del filtro de aire de cabina "
+        "(filtro del clima), inspección del filtro de aire del motor, revisión de la suspensión, de las "
+        "articulaciones de la dirección y de las tuberías de escape.",
     ]))
     s.append((M, "Servicios de 40,000, 60,000 y 100,000 km", [
         f"A los 40,000 km: cambio de líquido de frenos, {'inspección' if m['air_km'] > 40000 else 'cambio'} del "
@@ -357,7 +358,7 @@ def shared_sections(m: dict) -> list[tuple[str, str, list[str]]]:
 
 def specific_sections(m: dict) -> list[tuple[str, str, list[str]]]:
     key, n = m["key"], m["name"]
-    el, El, del_ = ("la", "La", "de la") if m["fem"] else ("el", "El", "del")
+    _el, El, del_ = ("la", "La", "de la") if m["fem"] else ("el", "El", "del")
     s: list[tuple[str, str, list[str]]] = []
     H, T = "Sistema híbrido", "Tracción y todo terreno"
     if m["hybrid"]:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - prose and question data read better unwrapped
 """Facts per model used by build_manuals.py. Illustrative values written for this repository
 (CC BY 4.0); they are not copied from, and do not replace, Toyota's official manuals."""
 
