@@ -27,7 +27,7 @@ def settings(db_url, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="module")
 def client(settings):
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with TestClient(create_app(settings), raise_server_exceptions=True) as c:
         yield c
 
 
@@ -175,3 +175,24 @@ def test_without_token_only_local_dev_signing_is_accepted(settings):
         response = signed_post(c, webhook_params(body="Hola"), public_url=PUBLIC, token=DEV_AUTH_TOKEN)
         assert response.status_code == 503
         assert "TWILIO_AUTH_TOKEN" in response.text
+
+
+def test_random_conversations_never_500(client, db_url):
+    import random
+
+    rng = random.Random(20261126)
+    texts = ["hola", "JTDKB20U993456789", "1HGCM82633A004353", "ABC-123-A", "45 mil", "sí", "no", "3", "9",
+             "cancelar", "menú", "asesor", "acepto", "cotizar", "5", "¿cada cuándo cambio el aceite?", "", "🚗" * 30,
+             "x" * 3000, "rechinan los frenos", "nuevo", "listo", "\u0000\u202e", "1", "2", "4"]
+    media = [(f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME{i}", ctype)
+             for i, ctype in enumerate(["image/jpeg", "video/mp4", "application/pdf", "", "text/html"])]
+    sids = []
+    for _ in range(150):
+        sender = f"whatsapp:+52155990000{rng.randint(0, 4)}"
+        chosen = rng.sample(media, rng.choice([0, 0, 0, 1, 2, 5]))
+        sid = rng.choice(sids) if sids and rng.random() < 0.1 else None
+        params = webhook_params(sender, rng.choice(texts), media=chosen, sid=sid)
+        sids.append(params["MessageSid"])
+        assert signed_post(client, params, public_url=PUBLIC).status_code == 200
+    assert _count(db_url, "SELECT count(*) FROM wa_inbound WHERE contact_id LIKE 'whatsapp:+52155990000%%'") \
+        == len(set(sids))

@@ -63,6 +63,7 @@ def validate(params: dict[str, str]) -> tuple[str, str]:
 
 def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
     """Process one validated webhook payload. Idempotent: a second delivery changes nothing."""
+    params = {k.replace("\x00", ""): v.replace("\x00", "") for k, v in params.items()}  # Postgres text has no NUL
     sid, sender = validate(params)
     media = parse_media(params)
     if not CONTACT_RE.match(sender):
