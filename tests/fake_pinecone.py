@@ -1,6 +1,8 @@
 """A local stand-in for a Pinecone serverless index, speaking the data-plane HTTP protocol the real
 ``pinecone`` SDK uses (JSON, camelCase, ``Api-Key`` header): ``/vectors/upsert``, ``/query``,
 ``/vectors/delete``, ``/describe_index_stats``, ``/vectors/fetch``. Exact dot-product search in memory.
+It also answers the control plane's ``GET /indexes/<name>`` (describe), so the SDK can resolve the index
+host by name when ``PINECONE_CONTROLLER_HOST`` points here.
 
 Only for tests: the bridge's code is never patched; the real SDK is pointed at this server's URL.
 """
@@ -14,7 +16,8 @@ from urllib.parse import parse_qs, urlparse
 
 
 class FakePineconeIndex:
-    def __init__(self, api_key: str = "test-key", dimension: int = 384):
+    def __init__(self, api_key: str = "test-key", dimension: int = 384, name: str = "manuals"):
+        self.name = name
         self.api_key = api_key
         self.dimension = dimension
         self.namespaces: dict[str, dict[str, dict]] = {}
@@ -89,6 +92,15 @@ class FakePineconeIndex:
         found = {vid: store[vid] for vid in query.get("ids", []) if vid in store}
         return 200, {"vectors": found, "namespace": (query.get("namespace") or [""])[0], "usage": {"readUnits": 1}}
 
+    def describe(self, name: str) -> tuple[int, dict]:
+        if name != self.name:
+            return 404, {"error": {"code": "NOT_FOUND", "message": f"Resource {name} not found"}, "status": 404}
+        return 200, {"name": self.name, "host": self.url, "status": {"ready": True, "state": "Ready"},
+                     "schema": {"fields": {"values": {"type": "dense_vector", "dimension": self.dimension,
+                                                      "metric": "dotproduct"}}},
+                     "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
+                     "deletion_protection": "disabled"}
+
     def _handler(self):
         index = self
 
@@ -131,6 +143,12 @@ class FakePineconeIndex:
                 if not self._authorized():
                     return
                 parsed = urlparse(self.path)
+                if parsed.path.startswith("/indexes/"):
+                    with index._lock:
+                        index.requests.append(("GET", parsed.path, {}))
+                        status, payload = index.describe(parsed.path.removeprefix("/indexes/"))
+                    self._reply(status, payload)
+                    return
                 if parsed.path != "/vectors/fetch":
                     self._reply(404, {"code": 5, "message": f"no route {self.path}"})
                     return

@@ -48,6 +48,17 @@ def test_settings_with_pinecone_keys_select_the_pinecone_backend(pinecone_env):
     assert isinstance(backend, PineconeBackend) and backend.name == "pinecone"
 
 
+def test_index_host_is_resolved_by_name_through_the_control_plane(fake, monkeypatch):
+    monkeypatch.delenv("PINECONE_HOST", raising=False)
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", fake.url)  # the SDK's own setting for the API host
+    monkeypatch.setenv("RAG_DENSE_BACKEND", "pinecone")
+    settings = Settings(database_url="postgresql://unused/none", pinecone_api_key="pc-test-key",
+                        pinecone_index="manuals")
+    backend = make_backend(settings, connect=lambda: pytest.fail("no database lookup expected"))
+    assert ("GET", "/indexes/manuals", {}) in fake.requests
+    assert backend.index.describe_index_stats().dimension == 384
+
+
 def test_ingest_upserts_one_namespace_per_manual_and_syncs_changes(db_url, fake, embedder, pinecone_env, tmp_path):
     manuals = write_manuals(tmp_path / "manuals")
     backend = make_backend(pinecone_env, connect=lambda: db.connect(db_url))
