@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from bridge import db
 from bridge.app import create_app
 from bridge.config import Settings
+from bridge.events.schemas import validate_event
 from bridge.whatsapp import media_worker
 from tests import fake_twilio
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, MP4, signed_post, webhook_params
@@ -102,9 +103,11 @@ def test_download_with_credentials_then_redirect_without_them(client, settings, 
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
     assert att["storage_path"].startswith(f"{digest[:2]}/{digest[2:4]}/")
     assert fake.cdn_auth_headers[-1] is None  # credentials stayed with api host
-    [event] = q(settings, "SELECT data FROM events WHERE type = 'media_processed' AND subject = %s",
-                f"case/{job['case_id']}")
+    [event] = q(settings, "SELECT id::text, type, source, subject, time, data FROM events "
+                          "WHERE type = 'media_processed' AND subject = %s", f"case/{job['case_id']}")
     assert event["data"]["sha256"] == digest
+    envelope = {"specversion": "1.0", **event, "time": event["time"].isoformat()}
+    assert validate_event(envelope) == []
 
 
 def test_same_bytes_again_only_moves_last_seen(client, settings, fake):

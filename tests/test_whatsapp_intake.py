@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from bridge import db
 from bridge.app import create_app
 from bridge.config import Settings
+from bridge.events.schemas import validate_event
 from bridge.whatsapp import media_worker, outbox
 from tests import fake_twilio
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, MP4, replies, signed_post, webhook_params
@@ -152,8 +153,9 @@ def test_cancel_and_handoff_at_any_point(client, settings):
     case = case_of(settings, chat.sender)
     assert case["status"] == "handoff" and case["id"] != cancelled["id"]
     assert chat.say("¿sigue ahí?") == []  # a person has it now; the message is stored for them
-    kinds = {r["type"] for r in q(settings, "SELECT type FROM events WHERE data->>'contact_id' = %s", chat.sender)}
-    assert "case.handoff" in kinds
+    [handoff] = q(settings, "SELECT id::text, type, source, subject, time, data FROM events "
+                            "WHERE type = 'case.handoff' AND data->>'contact_id' = %s", chat.sender)
+    assert validate_event({"specversion": "1.0", **handoff, "time": handoff["time"].isoformat()}) == []
 
 
 def test_restart_mid_conversation_keeps_the_state(settings):
