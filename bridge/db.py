@@ -56,7 +56,6 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str = "b
         timeout=CONNECT_TIMEOUT_S,
         max_idle=300,
         reconnect_timeout=60,
-        wait=False,
     )
 
 

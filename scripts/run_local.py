@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""`make run`: the product on the embedded default, on this machine.
+
+- the channel store ("Neon") is the local Postgres database of DATABASE_URL (created if missing,
+  migrated);
+- when an Odoo 19 is installed (scripts/odoo_env.py), Odoo runs with the postventa addons on a
+  local database with demo data, and the bridge gets an API key for it (kept in .run/);
+- the bridge web app, plus the sync loop and the event dispatcher when Odoo runs.
+Stops everything on Ctrl-C. Ports: BRIDGE_PORT (8000), ODOO_HTTP_PORT (8069).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / ".run"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import odoo_env  # noqa: E402
+import psycopg  # noqa: E402
+
+from bridge.config import DEFAULT_DATABASE_URL  # noqa: E402
+
+ODOO_DB = os.environ.get("ODOO_DB") or "postventa_odoo"
+BRIDGE_PORT = int(os.environ.get("BRIDGE_PORT", "8000"))
+ODOO_PORT = int(os.environ.get("ODOO_HTTP_PORT", "8069"))
+API_KEY_SCRIPT = """
+import datetime
+from odoo import Command
+user = env["res.users"].search([("login", "=", "bridge")], limit=1) or env["res.users"].create({
+    "name": "Bridge (integration)", "login": "bridge",
+    "group_ids": [Command.set([env.ref("base.group_user").id,
+                               env.ref("postventa.group_postventa_integration").id])]})
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(
+    "rpc", "make run", datetime.datetime.now() + datetime.timedelta(days=90))
+env.cr.commit()
+print("APIKEY=" + key)
+"""
+
+
+def say(message: str) -> None:
+    print(f"[make run] {message}", flush=True)
+
+
+def ensure_database(url: str) -> None:
+    dbname = psycopg.conninfo.conninfo_to_dict(url).get("dbname")
+    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+            say(f"created database {dbname}")
+
+
+def odoo_database_exists() -> bool:
+    with psycopg.connect("dbname=postgres host=127.0.0.1", autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (ODOO_DB,)).fetchone())
+
+
+def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
+    RUN.mkdir(exist_ok=True)
+    conf = RUN / "odoo.conf"
+    conf.write_text(
+        "[options]\n"
+        f"addons_path = {install.addons_path}\n"
+        f"data_dir = {RUN / 'odoo-data'}\n"
+        f"http_interface = 127.0.0.1\nhttp_port = {ODOO_PORT}\n"
+        f"dbfilter = ^{ODOO_DB}$\nlist_db = False\nmax_cron_threads = 1\n"
+    )
+    base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", ODOO_DB]
+    key_file = RUN / "odoo_api_key"
+    if not odoo_database_exists():
+        modules = ",".join(p.parent.name for p in sorted((ROOT / "addons").glob("*/__manifest__.py")))
+        say(f"installing {modules} with demo data on database {ODOO_DB} (about a minute, once)")
+        subprocess.run([*base, "-i", modules, "--with-demo", "--stop-after-init", "--log-level=warn"], check=True)
+        key_file.unlink(missing_ok=True)
+    else:
+        subprocess.run([*base, "-u", "postventa", "--stop-after-init", "--log-level=warn"], check=True)
+    if not key_file.exists():
+        shell = subprocess.run([str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", ODOO_DB,
+                                "--log-level=warn"], input=API_KEY_SCRIPT, capture_output=True, text=True, check=True)
+        key = next(line[7:] for line in shell.stdout.splitlines() if line.startswith("APIKEY="))
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+    log = (RUN / "odoo.log").open("a")
+    process = subprocess.Popen([*base, "--logfile", str(RUN / "odoo.log")], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{ODOO_PORT}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{url}/web/login", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"Odoo exited; see {RUN / 'odoo.log'}") from None
+            time.sleep(0.5)
+    return process, {"ODOO_URL": url, "ODOO_DB": ODOO_DB, "ODOO_API_KEY": key_file.read_text().strip()}
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{BRIDGE_PORT}")
+    if not env.get("ADMIN_API_KEY"):
+        RUN.mkdir(exist_ok=True)
+        key_file = RUN / "admin_api_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(32))
+            key_file.chmod(0o600)
+        env["ADMIN_API_KEY"] = key_file.read_text().strip()
+    ensure_database(env["DATABASE_URL"])
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "-m", "bridge", "migrate"], env=env, check=True, cwd=ROOT)
+
+    children: list[subprocess.Popen] = []
+    install, reasons = odoo_env.find()
+    if install:
+        odoo, odoo_vars = start_odoo(install)
+        children.append(odoo)
+        env.update(odoo_vars)
+    else:
+        say("!!! no Odoo 19 found — running the bridge alone (" + "; ".join(reasons) + ")")
+
+    def bridge(*verb: str) -> subprocess.Popen:
+        return subprocess.Popen([python, "-m", "bridge", *verb], env=env, cwd=ROOT)
+
+    children.append(bridge("serve", "--host", "127.0.0.1", "--port", str(BRIDGE_PORT), "--no-migrate"))
+    if install:
+        children.append(bridge("sync"))
+        children.append(bridge("dispatch-events"))
+    time.sleep(2)
+    say("running:")
+    say(f"  bridge      http://127.0.0.1:{BRIDGE_PORT}/docs   (health: /healthz)")
+    say(f"  admin API   Authorization: Bearer {env['ADMIN_API_KEY']}   (kept in .run/admin_api_key)")
+    if install:
+        say(f"  Odoo        http://127.0.0.1:{ODOO_PORT}   login admin / admin   (database {ODOO_DB}, demo data)")
+        say("              demo staff: garantias / garantias (warranty manager), asesor / asesor (advisor)")
+    say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
+    say("  manuals     .venv/bin/python -m bridge ingest data/manuals")
+    say("Ctrl-C stops everything.")
+
+    def stop(*_args) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                say(f"a process exited ({child.args[:4]}, code {child.returncode}); stopping")
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
