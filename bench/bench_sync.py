@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bridge.odoo import OdooClient  # noqa: E402
 from bridge.sync import run_pass  # noqa: E402
+from bridge.sync.logic import NO_CHATTER_CONTEXT  # noqa: E402
 from bridge.sync.pool import worker_pool  # noqa: E402
 from bridge.sync.push import push_cases  # noqa: E402
 from bridge.sync.state import merge_state  # noqa: E402
@@ -43,13 +44,13 @@ def add_cases(url: str, n: int) -> None:
         )
 
 
-def push(url: str, backend, chunk: int) -> tuple[float, int, int]:
+def push(url: str, backend, chunk: int, context: dict | None = None) -> tuple[float, int, int]:
     settings = backend.settings(url)
     pool = worker_pool(url, name="bench")
     try:
         with OdooClient(settings) as odoo:
             started = time.perf_counter()
-            stats = push_cases(pool, odoo, media_dir="var/media", chunk_size=chunk)
+            stats = push_cases(pool, odoo, media_dir="var/media", chunk_size=chunk, odoo_context=context)
             return time.perf_counter() - started, stats.pushed, stats.calls
     finally:
         pool.close()
@@ -117,6 +118,15 @@ def main() -> int:
                  if n_n < args.cases else ""))
         ratio = (n_time / n_n) / (b_time / b_n)
         print(f"ratio batched/naive (per case): {ratio:.1f}x  (target >= 20x: {'met' if ratio >= 20 else 'NOT met'})")
+        if not isinstance(backend, FakeBackend):
+            quiet_url = fresh_neon_db()
+            try:
+                add_cases(quiet_url, args.cases)
+                q_time, q_n, _ = push(quiet_url, backend, 500, NO_CHATTER_CONTEXT)
+                print(f"batched with --no-chatter: {q_n} cases in {q_time:.2f}s -> {q_n / q_time:,.0f} cases/s; "
+                      f"ratio vs naive {(n_time / n_n) / (q_time / q_n):.1f}x")
+            finally:
+                drop_db(quiet_url)
     finally:
         drop_db(batched_url)
         drop_db(naive_url)

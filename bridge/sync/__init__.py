@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from .. import db
 from ..config import Settings
 from ..odoo import OdooClient, OdooError
-from .logic import backoff_delay
+from .logic import NO_CHATTER_CONTEXT, backoff_delay
 from .pool import worker_pool
 from .pull import pull_catalog, pull_changes
 from .push import PushStats, push_cases
@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-wait", type=float, default=60.0,
                         help="with --once: how long to keep retrying an unavailable Odoo (default 60 s)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--no-chatter", action="store_true",
+                        help="ask Odoo not to log creation messages or track fields for bridge upserts (faster)")
 
 
 def make_pool(settings: Settings) -> ConnectionPool:
@@ -62,7 +64,7 @@ def record_status(pool: ConnectionPool, **fields: object) -> None:
 
 
 def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chunk_size: int = 500,
-             overlap: timedelta = timedelta(minutes=10), quiet: bool = True) -> dict:
+             overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False) -> dict:
     """One full pass; returns counts. Raises OdooError when Odoo cannot be used."""
     def push_progress(stats: PushStats) -> None:
         if not quiet:
@@ -75,7 +77,8 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
                   file=sys.stderr, flush=True)
 
     faults = pull_catalog(pool, odoo)
-    pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress)
+    pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress,
+                        odoo_context=NO_CHATTER_CONTEXT if no_chatter else None)
     pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress)
     return {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
 
@@ -104,7 +107,8 @@ def _loop(args: argparse.Namespace, settings: Settings, pool: ConnectionPool, od
     overlap = timedelta(seconds=args.overlap_seconds)
     while not stop.is_set():
         try:
-            counts = run_pass(pool, odoo, settings, chunk_size=args.chunk_size, overlap=overlap, quiet=args.quiet)
+            counts = run_pass(pool, odoo, settings, chunk_size=args.chunk_size, overlap=overlap, quiet=args.quiet,
+                              no_chatter=args.no_chatter)
         except OdooError as exc:
             failures += 1
             delay = backoff_delay(failures)

@@ -19,6 +19,8 @@ WARRANTY_STATUSES = ("pending", "eligible", "review", "no_eligible")
 INTAKE_FIELDS = ("contact_id", "customer_name", "vin", "plate", "odo_km", "falla_tipo", "description",
                  "evidence_provided", "status")
 MAX_RECORDS_PER_CALL = 500  # the contract's limit for bridge_upsert_cases
+# Odoo context for --no-chatter: no "created" message and no field tracking on bridge writes.
+NO_CHATTER_CONTEXT = {"mail_create_nolog": True, "tracking_disable": True, "mail_notrack": True}
 
 
 def parse_odoo_time(value: str | None) -> datetime | None:

@@ -114,6 +114,7 @@ def push_cases(
     chunk_size: int = 500,
     max_chunk_bytes: int = 16 * 1024 * 1024,
     progress: Callable[[PushStats], None] | None = None,
+    odoo_context: dict | None = None,
 ) -> PushStats:
     """Push every changed case (and new attachment) once; resumable at any point."""
     stats = PushStats(total=_fetch(pool, _COUNT_DIRTY, ())[0]["n"])
@@ -131,16 +132,18 @@ def push_cases(
         att_ids = [[a["id"] for a in attachments_by_case.get(c["id"], [])] for c in cases]
         sizes = [sum(len(a["datas"]) for a in p["attachments"]) + 512 for p in payloads]
         for chunk in plan_chunks(sizes, max_records=chunk_size, max_bytes=max_chunk_bytes):
-            _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats)
+            _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats, odoo_context)
             if progress:
                 progress(stats)
     return stats
 
 
 def _push_chunk(pool: ConnectionPool, odoo: OdooClient, items: list[tuple[dict, dict, list[int]]],
-                stats: PushStats) -> None:
+                stats: PushStats, odoo_context: dict | None = None) -> None:
+    extra = {"context": odoo_context} if odoo_context else {}
     try:
-        results = odoo.call("postventa.case", "bridge_upsert_cases", records=[payload for _, payload, _ in items])
+        results = odoo.call("postventa.case", "bridge_upsert_cases", records=[payload for _, payload, _ in items],
+                            **extra)
     except OdooError as exc:
         if not is_record_rejection(exc):
             raise
@@ -148,8 +151,8 @@ def _push_chunk(pool: ConnectionPool, odoo: OdooClient, items: list[tuple[dict, 
         if len(items) > 1:
             # One bad record made Odoo refuse the whole call: halve until it is isolated.
             half = len(items) // 2
-            _push_chunk(pool, odoo, items[:half], stats)
-            _push_chunk(pool, odoo, items[half:], stats)
+            _push_chunk(pool, odoo, items[:half], stats, odoo_context)
+            _push_chunk(pool, odoo, items[half:], stats, odoo_context)
             return
         results = [{"neon_id": items[0][0]["id"], "error": f"HTTP {exc.status}: {exc.message}"}]
     else:
