@@ -23,16 +23,16 @@ DELIVERED = date(2023, 3, 15)
 
 
 def facts(**overrides):
-    base = dict(
-        evaluation_date=date(2024, 6, 1),
-        delivery_date=DELIVERED,
-        powertrain="gasoline",
-        odometer_km=20_000,
-        fault_code="ELE-001",
-        fault_system="electrical",
-        evidence_required=frozenset({"odometer_photo"}),
-        evidence_provided=frozenset({"odometer_photo"}),
-    )
+    base = {
+        "evaluation_date": date(2024, 6, 1),
+        "delivery_date": DELIVERED,
+        "powertrain": "gasoline",
+        "odometer_km": 20_000,
+        "fault_code": "ELE-001",
+        "fault_system": "electrical",
+        "evidence_required": frozenset({"odometer_photo"}),
+        "evidence_provided": frozenset({"odometer_photo"}),
+    }
     base.update(overrides)
     return wp.CaseFacts(**base)
 
@@ -69,8 +69,8 @@ def test_exactly_60000_km_is_covered_one_km_more_is_not():
 
 
 def test_hybrid_system_gets_the_hybrid_coverage_only_on_hybrids():
-    hybrid_fault = dict(fault_code="HYB-001", fault_system="hybrid", odometer_km=120_000,
-                        evaluation_date=date(2029, 1, 10))
+    hybrid_fault = {"fault_code": "HYB-001", "fault_system": "hybrid", "odometer_km": 120_000,
+                        "evaluation_date": date(2029, 1, 10)}
     on_hybrid = wp.evaluate(POLICY, facts(powertrain="hybrid", **hybrid_fault))
     assert on_hybrid.outcome == wp.ELIGIBLE
     assert on_hybrid.coverage_code == "hybrid"
@@ -80,7 +80,7 @@ def test_hybrid_system_gets_the_hybrid_coverage_only_on_hybrids():
 
 
 def test_hybrid_limit_is_96_months_and_160000_km():
-    base = dict(powertrain="hybrid", fault_code="HYB-001", fault_system="hybrid")
+    base = {"powertrain": "hybrid", "fault_code": "HYB-001", "fault_system": "hybrid"}
     end = wp.add_months(DELIVERED, 96)
     assert wp.evaluate(POLICY, facts(evaluation_date=end, odometer_km=160_000, **base)).outcome == wp.ELIGIBLE
     d = wp.evaluate(POLICY, facts(evaluation_date=end, odometer_km=160_001, **base))
