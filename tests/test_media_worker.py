@@ -189,3 +189,10 @@ def test_two_workers_racing_do_each_job_once(client, settings, fake):
     assert len(q(settings, "SELECT id FROM case_attachments WHERE case_id = %s", case_ids.pop())) == 12
     events = q(settings, "SELECT id FROM events WHERE type = 'media_processed' AND data->>'contact_id' = %s", sender)
     assert len(events) == 12
+
+
+def test_failures_show_in_healthz(client, settings):
+    sender = send_media(client, [("https://evil.example.com/y.jpg", "image/jpeg")])
+    work_until_settled(settings, sender)
+    backends = client.get("/healthz").json()["backends"]
+    assert "media failed in 24 h" in backends["whatsapp"]

@@ -13,12 +13,43 @@ from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..whatsapp import inbound, signature
+from .health import EXTRA_PROBES
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["whatsapp"])
 
 MAX_BODY_BYTES = 64 * 1024  # Twilio's form for one message (10 media URLs, 1600-char body) is far smaller
 MAX_TWIML_CHARS = 1600
+
+
+LAG_ALERT_S = 300
+
+
+def whatsapp_probe(app) -> str:
+    """``/healthz`` "whatsapp": "ok", or what needs a look (a lagging queue, failed media, held messages)."""
+    try:
+        with app.state.pool.connection(timeout=2) as conn:
+            row = conn.execute(
+                """SELECT (SELECT count(*) FROM wa_jobs WHERE state = 'queued') AS queued,
+                          (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) FROM wa_jobs
+                            WHERE state = 'queued') AS oldest_s,
+                          (SELECT count(*) FROM wa_jobs WHERE state = 'failed'
+                            AND updated_at > now() - interval '1 day') AS failed_24h,
+                          (SELECT count(*) FROM wa_outbox WHERE state IN ('held', 'failed')) AS unsent"""
+            ).fetchone()
+    except Exception:  # noqa: BLE001 - Neon down is reported by the neon probe
+        return "unknown"
+    problems = []
+    if row["oldest_s"] > LAG_ALERT_S:
+        problems.append(f"{row['queued']} jobs queued, oldest {int(row['oldest_s'])} s (is media-worker running?)")
+    if row["failed_24h"]:
+        problems.append(f"{row['failed_24h']} media failed in 24 h")
+    if row["unsent"]:
+        problems.append(f"{row['unsent']} messages held or failed")
+    return "; ".join(problems) or "ok"
+
+
+EXTRA_PROBES["whatsapp"] = whatsapp_probe
 
 
 def twiml(replies: list[str]) -> Response:
