@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -196,3 +197,15 @@ def test_failures_show_in_healthz(client, settings):
     work_until_settled(settings, sender)
     backends = client.get("/healthz").json()["backends"]
     assert "media failed in 24 h" in backends["whatsapp"]
+
+
+def test_storage_errors_are_retried_then_failed_visibly(client, settings, fake, tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    broken = replace(settings, media_dir=str(not_a_dir))
+    sender = send_media(client, [(fake.add_media(JPEG + b"disk", "image/jpeg"), "image/jpeg")])
+    [job] = work_until_settled(broken, sender)
+    assert job["state"] == "failed" and "NotADirectoryError" in job["last_error"]
+    assert job["attempts"] == job["max_attempts"]
+    [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s", sender)
+    assert "reenvías" in message["body"]

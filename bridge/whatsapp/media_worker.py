@@ -63,6 +63,16 @@ class Worker:
                 self._question(conn, job)
         except jobs.LeaseLost:
             log.warning("job %s: lease lost, another worker has it", job.id)
+        except psycopg.OperationalError:
+            raise  # the connection is gone: the caller reconnects; the lease brings the job back
+        except Exception as exc:  # e.g. a full disk: retried, then failed, never lost
+            log.exception("job %s case=%s: unexpected error", job.id, job.case_id)
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            if job.attempts < job.max_attempts:
+                jobs.retry_later(conn, job, f"{type(exc).__name__}: {exc}", self.retry_base_seconds * 2 ** job.attempts)
+            else:
+                self._fail(conn, job, f"{type(exc).__name__}: {exc}", msg("reason_processing"))
         return True
 
     # --- media ----------------------------------------------------------------------------------
