@@ -245,3 +245,15 @@ def test_queued_odoo_call_is_made_when_odoo_is_configured(client, settings, fake
         in _FakeOdooHandler.calls
     [call] = q(settings, "SELECT state FROM wa_odoo_calls WHERE dedupe_key = %s", f"accept_quote:{case_id}")
     assert call["state"] == "done"
+
+
+def test_a_malformed_event_does_not_hold_back_the_next(settings, fake, customer):
+    sender, case_id = customer
+    odoo_event(settings, "quote.approved", case_id, {"lines": "not a list", "quote": {"amount_total": {}}})
+    with db.connect(settings.database_url) as conn:  # data that is not even an object
+        insert_event(conn, make_event("warranty.decided", ["?"], subject=f"case/{case_id}", source=ODOO_SOURCE))
+    odoo_event(settings, "service.done", case_id, {})
+    notify(settings)
+    bodies = [m["Body"] for m in sent_to(fake, sender)]
+    assert "por confirmar" in bodies[0]  # the odd quote still reads sensibly
+    assert "del 1 (mala) al 5" in bodies[1]

@@ -228,8 +228,13 @@ def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, w
                 conn = db.connect(settings.database_url, autocommit=True)
             worked = worker.run_one(conn)
             if notifier and (not worked or time.monotonic() - last_notify > args.poll_interval):
-                notify_once(conn, settings, client)
                 last_notify = time.monotonic()
+                try:
+                    notify_once(conn, settings, client)
+                except psycopg.OperationalError:
+                    raise
+                except Exception:  # a bad event or message must not stop the notifier for everyone
+                    log.exception("notifier pass failed; next pass in %.1fs", args.poll_interval)
             if not worked:
                 if args.until_empty and not queue_busy(conn):
                     break

@@ -46,18 +46,27 @@ def process_events(conn: psycopg.Connection, settings: Settings, limit: int = 50
         )
     handled = 0
     for event in rows:
-        with conn.transaction():
-            claimed = conn.execute(
-                "INSERT INTO wa_event_handled (event_id) VALUES (%s) ON CONFLICT DO NOTHING", (event["id"],)
-            ).rowcount
-            if not claimed:
-                continue
-            case = _find_case(conn, event)
-            if case is None or not case["contact_id"]:
-                log.info("event %s (%s): no WhatsApp case to notify", event["id"], event["type"])
-                continue
-            handled += _notify(conn, settings, event, case)
+        try:
+            handled += _handle(conn, settings, event)
+        except psycopg.OperationalError:
+            raise
+        except Exception:  # one malformed event must not hold back the others; it is retried next pass
+            log.exception("event %s (%s): could not be turned into a message", event["id"], event["type"])
     return handled
+
+
+def _handle(conn: psycopg.Connection, settings: Settings, event: dict[str, Any]) -> int:
+    with conn.transaction():
+        claimed = conn.execute(
+            "INSERT INTO wa_event_handled (event_id) VALUES (%s) ON CONFLICT DO NOTHING", (event["id"],)
+        ).rowcount
+        if not claimed:
+            return 0
+        case = _find_case(conn, event)
+        if case is None or not case["contact_id"]:
+            log.info("event %s (%s): no WhatsApp case to notify", event["id"], event["type"])
+            return 0
+        return _notify(conn, settings, event, case)
 
 
 def _find_case(conn: psycopg.Connection, event: dict[str, Any]) -> dict[str, Any] | None:
