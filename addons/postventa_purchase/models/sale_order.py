@@ -185,6 +185,17 @@ class SaleOrder(models.Model):
                 )
             )
 
+    def _has_to_be_signed(self):
+        # The portal offers to sign only quotes that purchasing approved.
+        return super()._has_to_be_signed() and not self._postventa_awaiting_approval()
+
+    def _has_to_be_paid(self):
+        return super()._has_to_be_paid() and not self._postventa_awaiting_approval()
+
+    def _postventa_awaiting_approval(self):
+        self.ensure_one()
+        return bool(self.postventa_case_id) and self.postventa_approval_state != "approved"
+
     def action_quotation_send(self):
         self._postventa_check_approved()
         return super().action_quotation_send()
