@@ -203,6 +203,7 @@ class PostventaCase(models.Model):
             )
         self.env["postventa.supplier.choice"].sudo().create(choice_vals)
         self.env["postventa.event"]._emit_many(events)
+        self._bridge_touch()
         return orders
 
     @api.model
@@ -351,6 +352,27 @@ class PostventaCase(models.Model):
     # ------------------------------------------------------------------
     # Bridge (JSON-2)
     # ------------------------------------------------------------------
+    def _bridge_quote_dict(self):
+        """The current quote for the bridge's ``bridge_changes`` (hook of the core)."""
+        quote = self.sudo().postventa_quote_id
+        if not quote:
+            return None
+        data = quote._postventa_event_data()["quote"]
+        data.update(
+            promised_date=fields.Date.to_string(quote.postventa_sla_date) if quote.postventa_sla_date else None,
+            sla_ok=quote.postventa_sla_ok,
+            recommended_supplier=quote._postventa_recommended_supplier(),
+            portal_url=(quote.get_base_url() + quote.get_portal_url())
+            if quote.postventa_approval_state == "approved" and quote.state in ("draft", "sent", "sale")
+            else None,
+            purchase_orders=[
+                {"name": po.name, "supplier": po.partner_id.name, "state": po.state,
+                 "date_planned": po.date_planned.isoformat() if po.date_planned else None}
+                for po in quote.postventa_purchase_ids
+            ],
+        )
+        return data
+
     @api.model
     def _postventa_case_by_neon(self, neon_id):
         case = self.sudo().search([("neon_id", "=", neon_id)], limit=1)

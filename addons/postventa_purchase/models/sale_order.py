@@ -136,6 +136,7 @@ class SaleOrder(models.Model):
                 body=self.env._("Quote %(name)s approved by %(user)s.", name=order.name, user=self.env.user.name)
             )
         self.env["postventa.event"]._emit_many(items)
+        todo.postventa_case_id._bridge_touch()
         return True
 
     def action_postventa_reject(self):
@@ -154,6 +155,7 @@ class SaleOrder(models.Model):
         if not (reason or "").strip():
             raise UserError(self.env._("Give a reason to reject the quote."))
         self.write({"postventa_approval_state": "rejected", "postventa_reject_reason": reason.strip()})
+        self.postventa_case_id._bridge_touch()
         for order in self:
             order.postventa_case_id.message_post(
                 body=self.env._("Quote %(name)s rejected by purchasing: %(reason)s", name=order.name, reason=reason)
@@ -164,6 +166,7 @@ class SaleOrder(models.Model):
         """Back to draft: unlocks an approved quote for editing; it then needs approval again."""
         orders = self.filtered(lambda o: o.postventa_case_id and o.state in ("draft", "sent"))
         orders.write({"postventa_approval_state": "to_approve", "state": "draft"})
+        orders.postventa_case_id._bridge_touch()
         for order in orders:
             order.postventa_case_id.message_post(
                 body=self.env._("Quote %(name)s set back to draft; it needs approval again.", name=order.name)
@@ -233,6 +236,7 @@ class SaleOrder(models.Model):
             )
         if items:
             self.env["postventa.event"]._emit_many(items)
+            case_orders.postventa_case_id._bridge_touch()
         return res
 
     # ------------------------------------------------------------------

@@ -223,3 +223,26 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         decided = self._events(case, "warranty.decided")
         self.assertEqual(decided.data["recommended_supplier"]["id"], self.sup_fast.id)
         self.assertEqual(case.decision_id.recommended_supplier, self.sup_fast.name)
+
+    def test_bridge_changes_carry_the_quote(self):
+        case = self._no_eligible_case(neon_id=91004)
+        bridge = self.env["postventa.case"].with_user(self.integration)
+
+        def quote_of_case():
+            records = bridge.bridge_changes(limit=5000)["records"]
+            return next(r for r in records if r["neon_id"] == 91004)["quote"]
+
+        self.assertIsNone(quote_of_case())
+        order = self._quote(case)
+        quote = quote_of_case()
+        self.assertEqual(quote["name"], order.name)
+        self.assertEqual(quote["approval_state"], "to_approve")
+        self.assertIsNone(quote["portal_url"])
+        order.with_user(self.approver).action_postventa_approve()
+        quote = quote_of_case()
+        self.assertEqual(quote["approval_state"], "approved")
+        self.assertIn("access_token=", quote["portal_url"])
+        bridge.bridge_accept_quote(91004)
+        quote = quote_of_case()
+        self.assertEqual(quote["state"], "sale")
+        self.assertEqual(len(quote["purchase_orders"]), 2)
