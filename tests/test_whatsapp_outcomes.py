@@ -160,7 +160,7 @@ def test_quote_approved_then_acepto_records_the_acceptance(client, settings, fak
                 "subject": row["subject"], "time": row["time"].isoformat(), "data": row["data"]}
     assert validate_event(envelope) == []
     assert row["data"]["case"] == f"PV/2026/{case_id:05d}"
-    [call] = q(settings, "SELECT * FROM wa_odoo_calls WHERE dedupe_key = %s", f"accept_quote:{case_id}")
+    [call] = q(settings, "SELECT * FROM wa_odoo_calls WHERE dedupe_key = %s", f"accept_quote:{case_id}:S00042")
     assert call["state"] == "pending"  # Odoo not configured: the acceptance stays queued
 
 
@@ -243,7 +243,7 @@ def test_queued_odoo_call_is_made_when_odoo_is_configured(client, settings, fake
         server.shutdown()
     assert ("/json/2/postventa.case/bridge_accept_quote", "bearer odoo-key", {"neon_id": case_id}) \
         in _FakeOdooHandler.calls
-    [call] = q(settings, "SELECT state FROM wa_odoo_calls WHERE dedupe_key = %s", f"accept_quote:{case_id}")
+    [call] = q(settings, "SELECT state FROM wa_odoo_calls WHERE dedupe_key LIKE %s", f"accept_quote:{case_id}:%")
     assert call["state"] == "done"
 
 
@@ -257,3 +257,16 @@ def test_a_malformed_event_does_not_hold_back_the_next(settings, fake, customer)
     bodies = [m["Body"] for m in sent_to(fake, sender)]
     assert "por confirmar" in bodies[0]  # the odd quote still reads sensibly
     assert "del 1 (mala) al 5" in bodies[1]
+
+
+def test_a_second_quote_for_the_same_case_can_be_accepted_too(client, settings, fake, customer):
+    sender, case_id = customer
+    for name in ("S00050", "S00051"):
+        odoo_event(settings, "quote.approved", case_id, {"quote": {"name": name, "amount_total": 99}})
+        notify(settings)
+        assert "Registramos tu aceptación" in say(client, sender, "acepto")[0]
+    calls = q(settings, "SELECT dedupe_key FROM wa_odoo_calls WHERE dedupe_key LIKE %s ORDER BY id",
+              f"accept_quote:{case_id}:%")
+    assert [c["dedupe_key"] for c in calls] == [f"accept_quote:{case_id}:S00050", f"accept_quote:{case_id}:S00051"]
+    events = q(settings, "SELECT data FROM events WHERE type = 'quote.accepted' AND subject = %s", f"case/{case_id}")
+    assert sorted(e["data"]["quote"]["name"] for e in events) == ["S00050", "S00051"]

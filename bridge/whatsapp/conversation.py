@@ -23,7 +23,7 @@ MAX_DESCRIPTION = 2000
 MAX_MENU_FAULTS = 8
 
 
-_CROSS_CASE_KEYS = ("quote_case_id", "quote_offer_case_id", "csat_case_id")
+_CROSS_CASE_KEYS = ("quote_case_id", "quote_ref", "quote_offer_case_id", "csat_case_id")
 
 
 def _reset(state: dict[str, Any], step: str) -> None:
@@ -50,6 +50,7 @@ def handle(state: dict[str, Any], inbound: Inbound, ctx: Context) -> Outcome:
 
     if text and state.get("quote_case_id") and parsing.is_accept(text):
         out.accept_quote_case = state.pop("quote_case_id")
+        out.accept_quote_ref = state.pop("quote_ref", None) or ""
         return out.say("quote_accepted", case_id=out.accept_quote_case)
     if text and parsing.is_accept(text):
         return out.say("quote_nothing")

@@ -45,6 +45,7 @@ class Outcome:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     question: str | None = None
     accept_quote_case: int | None = None
+    accept_quote_ref: str = ""  # which approved quote (its Odoo name), so a later quote can be accepted too
     request_quote_case: int | None = None
     csat: tuple[int, int] | None = None  # (case id, score)
 

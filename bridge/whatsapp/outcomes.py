@@ -90,17 +90,21 @@ def _notify(conn: psycopg.Connection, settings: Settings, event: dict[str, Any],
     data = event["data"] or {}
     contact, case_id = case["contact_id"], case["id"]
     # Build the message first (it may ask Odoo for parts), then lock the contact only briefly.
+    remember: dict[str, Any] = {}  # what the conversation must know to understand the customer's answer
     if event["type"] == "warranty.decided":
         kind, body, variables = _warranty(settings, data, case)
-        flag = "quote_offer_case_id" if kind == "warranty_no_eligible" else None
+        if kind == "warranty_no_eligible":
+            remember = {"quote_offer_case_id": case_id}
     elif event["type"] == "quote.approved":
-        (kind, body, variables), flag = _quote(data, case), "quote_case_id"
+        kind, body, variables = _quote(data, case)
+        quote = data.get("quote") if isinstance(data.get("quote"), dict) else {}
+        remember = {"quote_case_id": case_id, "quote_ref": str(quote.get("name") or event["id"])}
     else:
         kind, body, variables = "service_done", msg("service_done", case_id=case_id), {"1": str(case_id)}
-        flag = "csat_case_id"
-    if flag:
+        remember = {"csat_case_id": case_id}
+    if remember:
         state = store.lock_state(conn, contact)
-        state[flag] = case_id
+        state.update(remember)
         store.save_state(conn, contact, state)
     new = store.enqueue_message(conn, f"event:{event['id']}:{contact}", contact, case_id, kind, body, variables)
     log.info("event %s (%s) case=%s -> outbox %s", event["id"], event["type"], case_id, kind)

@@ -131,7 +131,7 @@ def apply_outcome(
     if out.question:
         enqueue_job(conn, "question", f"question:{key}", contact_id, case_id, {"text": out.question[:1000]})
     if out.accept_quote_case:
-        accept_quote(conn, contact_id, out.accept_quote_case)
+        accept_quote(conn, contact_id, out.accept_quote_case, out.accept_quote_ref)
     if out.request_quote_case:
         emit(conn, "quote.requested", out.request_quote_case,
              {"case": case_ref(conn, out.request_quote_case), "contact_id": contact_id, "channel": "whatsapp"},
@@ -173,19 +173,21 @@ def emit(conn: psycopg.Connection, type_: str, case_id: int | None, data: dict[s
     return event["id"]
 
 
-def accept_quote(conn: psycopg.Connection, contact_id: str, case_id: int) -> None:
+def accept_quote(conn: psycopg.Connection, contact_id: str, case_id: int, quote_ref: str = "") -> None:
+    """Record "acepto" for the quote last approved for this case (once per quote)."""
     row = conn.execute(
-        "UPDATE cases SET quote_accepted_at = COALESCE(quote_accepted_at, now()) WHERE id = %s AND contact_id = %s "
-        "RETURNING quote_accepted_at",
+        "UPDATE cases SET quote_accepted_at = now() WHERE id = %s AND contact_id = %s RETURNING quote_accepted_at",
         (case_id, contact_id),
     ).fetchone()
     if not row:
         return
-    emit(conn, "quote.accepted", case_id,
-         {"case": case_ref(conn, case_id), "contact_id": contact_id, "channel": "whatsapp",
-          "accepted_at": row["quote_accepted_at"].isoformat()},
-         key="quote.accepted")
-    queue_odoo_call(conn, f"accept_quote:{case_id}", "postventa.case", "bridge_accept_quote", {"neon_id": case_id})
+    data = {"case": case_ref(conn, case_id), "contact_id": contact_id, "channel": "whatsapp",
+            "accepted_at": row["quote_accepted_at"].isoformat()}
+    if quote_ref:
+        data["quote"] = {"name": quote_ref}
+    emit(conn, "quote.accepted", case_id, data, key=f"quote.accepted:{quote_ref}")
+    queue_odoo_call(conn, f"accept_quote:{case_id}:{quote_ref}", "postventa.case", "bridge_accept_quote",
+                    {"neon_id": case_id})
 
 
 def enqueue_job(conn, kind: str, dedupe_key: str, contact_id: str, case_id: int | None, payload: dict) -> int | None:
