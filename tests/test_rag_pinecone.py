@@ -134,3 +134,20 @@ def test_wrong_api_key_fails_ingest_with_a_clear_error(fake, embedder, monkeypat
             ingest(conn, [str(manuals / "corolla.md")], embedder=embedder, backend=backend)
         # Postgres kept the passages; the next run with a working backend can sync with --full
         assert conn.execute("SELECT count(*) AS n FROM rag_passages").fetchone()["n"] == 2
+
+
+def test_pinecone_unreachable_at_start_falls_back_to_vectors_in_postgres(db_url, monkeypatch):
+    with FakePineconeIndex(api_key="pc-test-key") as dead:
+        url = dead.url
+    monkeypatch.delenv("PINECONE_HOST", raising=False)
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", url)  # host lookup by name fails: connection refused
+    monkeypatch.setenv("RAG_DENSE_BACKEND", "pinecone")
+    settings = Settings(database_url=db_url, pinecone_api_key="pc-test-key", pinecone_index="manuals")
+    app = create_app(settings)
+    with ConnectionPool(db_url, min_size=1, max_size=2, open=True,
+                        kwargs={**db.connect_kwargs(), "autocommit": False}) as pool:
+        app.state.pool = pool
+        data = TestClient(app).post("/query_hybrid", json={"query": "indicador READY prius", "top_k": 2}).json()
+    assert data["mode"] == "hybrid" and data["dense_backend"] == "local"
+    assert "unavailable at start" in data["notice"]
+    assert data["results"][0]["passage_id"] == "prius#indicador-ready"

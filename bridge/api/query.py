@@ -125,7 +125,7 @@ def query_hybrid(
     except psycopg.errors.UndefinedTable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "manual tables are missing: run `python -m bridge migrate`") from exc
-    notice = result.notice
+    notice = result.notice or (searcher.backend_notice if result.mode == "hybrid" else None)
     if not len(corpus):
         notice = "no manuals ingested yet: run `python -m bridge ingest data/manuals`"
     results = []

@@ -131,6 +131,7 @@ class Searcher:
         self.embedder = embedder
         self.embedder_notice = embedder_notice
         self.backend = backend
+        self.backend_notice: str | None = None
         self._corpus: Corpus | None = None
         self._lock = threading.Lock()
 
@@ -161,4 +162,14 @@ def build_searcher(settings, connect: Callable[[], psycopg.Connection]) -> Searc
     from .embedder import load_embedder
 
     embedder, notice = load_embedder()
-    return Searcher(embedder, notice, make_backend(settings, connect))
+    try:
+        backend = make_backend(settings, connect)
+    except ValueError:
+        raise  # a configuration mistake: the API reports it as 503 with the reason
+    except Exception as exc:  # noqa: BLE001 - Pinecone unreachable at start (SDK/HTTP errors of any kind)
+        log.warning("dense backend unavailable, using the vectors in Postgres: %s", exc)
+        searcher = Searcher(embedder, notice, LocalExactBackend())
+        searcher.backend_notice = (f"configured dense backend unavailable at start ({type(exc).__name__}); "
+                                   "searching the vectors stored in Postgres instead")
+        return searcher
+    return Searcher(embedder, notice, backend)
