@@ -41,7 +41,8 @@ def test_simulator_completes_a_case_against_a_running_bridge(db_url, tmp_path):
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        sim = subprocess.run([*bridge, "simulate-whatsapp", "--seed-catalog", "--wait", "30"], cwd=ROOT, env=env,
+        sim = subprocess.run([*bridge, "simulate-whatsapp", "--seed-catalog", "--wait", "30",
+                              "--from", "whatsapp:+5215512345678"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=90)
     finally:
         for proc in procs:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import random
 import threading
 import time
 import uuid
@@ -44,7 +45,8 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(4096)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="bridge base URL to post to (default PUBLIC_BASE_URL)")
-    parser.add_argument("--from", dest="sender", default="whatsapp:+5215512345678", help="customer number")
+    parser.add_argument("--from", dest="sender", default=f"whatsapp:+52155{random.randint(0, 10**8 - 1):08d}",
+                        help="customer number (default: a new random one per run)")
     parser.add_argument("--name", default="Juan Pérez", help="WhatsApp profile name")
     parser.add_argument("--interactive", action="store_true",
                         help="type the customer's messages (/foto and /video send media)")
@@ -113,23 +115,33 @@ def _seed_catalog(url: str) -> None:
         print("seeded demo fault catalog (development only)")
 
 
-def _watch(url: str, sender: str, wait: float) -> int:
-    seen: set[int] = set()
+class OutboxPrinter:
+    """Prints the messages queued for the customer (sent by the worker's notifier, or pending)."""
+
+    def __init__(self, url: str, sender: str):
+        self.conn = db.connect(url, autocommit=True)
+        self.sender = sender
+        self.seen: set[int] = set()
+
+    def show_new(self) -> None:
+        for row in self.conn.execute("SELECT id, body, state FROM wa_outbox WHERE contact_id = %s ORDER BY id",
+                                     (self.sender,)).fetchall():
+            if row["id"] not in self.seen:
+                self.seen.add(row["id"])
+                print(f"  bridge (outbox, {row['state']}): {row['body']}")
+
+
+def _watch(printer: OutboxPrinter, wait: float) -> int:
     deadline = time.monotonic() + wait
-    with db.connect(url, autocommit=True) as conn:
-        while True:
-            for row in conn.execute("SELECT id, body, state FROM wa_outbox WHERE contact_id = %s ORDER BY id",
-                                    (sender,)).fetchall():
-                if row["id"] not in seen:
-                    seen.add(row["id"])
-                    print(f"  bridge (outbox, {row['state']}): {row['body']}")
-            case = conn.execute(
-                "SELECT id, status, vin, odo_km, falla_tipo, evidence_required, evidence_provided, "
-                "(SELECT count(*) FROM case_attachments a WHERE a.case_id = c.id) AS files "
-                "FROM cases c WHERE contact_id = %s ORDER BY id DESC LIMIT 1", (sender,)).fetchone()
-            if (case and case["status"] == "complete") or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+    while True:
+        printer.show_new()
+        case = printer.conn.execute(
+            "SELECT id, status, vin, odo_km, falla_tipo, evidence_required, evidence_provided, "
+            "(SELECT count(*) FROM case_attachments a WHERE a.case_id = c.id) AS files "
+            "FROM cases c WHERE contact_id = %s ORDER BY id DESC LIMIT 1", (printer.sender,)).fetchone()
+        if (case and case["status"] == "complete") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     if not case:
         print("no case found")
         return 1
@@ -147,6 +159,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.seed_catalog:
         _seed_catalog(settings.database_url)
     customer = Customer(settings, args.url or settings.public_base_url, args.sender, args.name)
+    printer = OutboxPrinter(settings.database_url, args.sender)
+    printer.seen.update(r["id"] for r in printer.conn.execute(
+        "SELECT id FROM wa_outbox WHERE contact_id = %s", (args.sender,)).fetchall())  # only this session's
+    print(f"customer {args.sender}")
+    if args.interactive:
+        print("Escribe como cliente; /foto y /video envían archivos; una línea vacía termina.")
     lines = iter(lambda: input("cliente> "), "") if args.interactive else iter(HAPPY_SCRIPT)
     try:
         for text in lines:
@@ -154,9 +172,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"cliente> {text}")
             for reply in customer.send(text):
                 print(f"  bridge: {reply}")
+            printer.show_new()
+        return _watch(printer, args.wait)
     except (EOFError, KeyboardInterrupt):
-        pass
+        return _watch(printer, args.wait)
     except httpx.HTTPError as exc:
         print(f"cannot reach the bridge at {customer.base_url}: {type(exc).__name__} (is `make run` up?)")
         return 1
-    return _watch(settings.database_url, args.sender, args.wait)
+    finally:
+        printer.conn.close()
