@@ -309,45 +309,65 @@ class PostventaCase(models.Model):
     # ------------------------------------------------------------------
     # Recommended supplier on warranty decisions (hook of the core)
     # ------------------------------------------------------------------
+    def _apply_decisions(self, decisions):
+        # Recommend suppliers for all no_eligible cases at once (offers read once), then let the core
+        # build the warranty.decided events, which pick them up in _decided_event_data.
+        cases = decisions.filtered(lambda d: d.outcome == "no_eligible").case_id.filtered("fault_id.part_ids")
+        if cases:
+            recommended = cases._postventa_recommend_suppliers()
+            frozen = tuple((case_id, tuple(sorted(rec.items()))) for case_id, rec in recommended.items())
+            decisions = decisions.with_context(postventa_recommended_suppliers=frozen)
+        return super()._apply_decisions(decisions)
+
     def _decided_event_data(self, decision):
         data = super()._decided_event_data(decision)
         if decision.outcome == "no_eligible" and self.fault_id.part_ids:
-            recommended = self._postventa_recommend_supplier()
+            known = dict(self.env.context.get("postventa_recommended_suppliers") or ())
+            if self.id in known:
+                recommended = dict(known[self.id])
+            else:
+                recommended = self._postventa_recommend_suppliers().get(self.id)
             if recommended:
                 if not decision.recommended_supplier:
                     decision.sudo().recommended_supplier = recommended["name"]
                 data["recommended_supplier"] = recommended
         return data
 
-    def _postventa_recommend_supplier(self, preference="best"):
-        """The supplier the SLA logic would buy most of this case's typical parts from (by cost), or None."""
-        self.ensure_one()
-        company = self.company_id or self.env.company
+    def _postventa_recommend_suppliers(self, preference="best"):
+        """``{case id: {"id", "name", "sla_ok", "promised_date"}}``: the supplier the SLA logic would buy most
+        of each case's typical parts from (by cost). Batch-safe: one read of offers for all cases."""
+        result = {}
         today = fields.Date.context_today(self)
-        promised = self._postventa_sla_date()
         parts = self.fault_id.part_ids
         candidates = self._postventa_candidates(parts, preference)
         products = parts.browse({p.id for cands in candidates.values() for p in cands}).sudo()
-        offers_by_product = products._postventa_offers(company)
-        share, names, on_time = defaultdict(float), {}, defaultdict(bool)
-        for part in parts:
-            offers = [o for p in candidates[part.id] for o in offers_by_product.get(p.id, [])]
-            if not offers:
-                continue
-            choice = products._postventa_choose(offers, 1.0, promised, company, today)
-            if choice.offer:
-                share[choice.offer.supplier_id] += choice.evaluation.cost or 0.0
-                names[choice.offer.supplier_id] = choice.offer.supplier_name
-                on_time[choice.offer.supplier_id] = choice.sla_ok
-        if not share:
-            return None
-        supplier_id = max(share, key=lambda s: (share[s], -s))
-        return {
-            "id": supplier_id,
-            "name": names[supplier_id],
-            "sla_ok": on_time[supplier_id],
-            "promised_date": promised.isoformat(),
-        }
+        memo = {}
+        for company, cases in self.grouped(lambda c: c.company_id or self.env.company).items():
+            offers_by_product = products._postventa_offers(company)
+            for case in cases:
+                promised = case._postventa_sla_date()
+                share, names, on_time = defaultdict(float), {}, {}
+                for part in case.fault_id.part_ids:
+                    key = (company.id, part.id, promised)
+                    if key not in memo:
+                        offers = [o for p in candidates[part.id] for o in offers_by_product.get(p.id, [])]
+                        memo[key] = (
+                            products._postventa_choose(offers, 1.0, promised, company, today) if offers else None
+                        )
+                    choice = memo[key]
+                    if choice and choice.offer:
+                        share[choice.offer.supplier_id] += choice.evaluation.cost or 0.0
+                        names[choice.offer.supplier_id] = choice.offer.supplier_name
+                        on_time[choice.offer.supplier_id] = choice.sla_ok
+                if share:
+                    supplier_id = max(share, key=lambda s, share=share: (share[s], -s))
+                    result[case.id] = {
+                        "id": supplier_id,
+                        "name": names[supplier_id],
+                        "sla_ok": on_time[supplier_id],
+                        "promised_date": promised.isoformat(),
+                    }
+        return result
 
     # ------------------------------------------------------------------
     # Bridge (JSON-2)

@@ -246,3 +246,16 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         quote = quote_of_case()
         self.assertEqual(quote["state"], "sale")
         self.assertEqual(len(quote["purchase_orders"]), 2)
+
+    def test_batch_evaluation_recommends_a_supplier_per_case(self):
+        low = self._create_fault("T-PRT-4", self.sys_brakes, wear=True, severity="low",
+                                 part_ids=[fields.Command.set([self.pads.id])])
+        critical = self._create_fault("T-PRT-5", self.sys_brakes, wear=True, severity="critical",
+                                      part_ids=[fields.Command.set([self.pads.id])])
+        slow = self._create_case(self._create_vehicle(), low, km=15_000)
+        urgent = self._create_case(self._create_vehicle(), critical, km=15_000)
+        (slow | urgent).action_evaluate_warranty()
+        # 10 days: the cheap Wagner pads from Mayoreo; 2 days: only Express makes it.
+        self.assertEqual(self._events(slow, "warranty.decided").data["recommended_supplier"]["id"], self.sup_cheap.id)
+        self.assertEqual(self._events(urgent, "warranty.decided").data["recommended_supplier"]["id"], self.sup_fast.id)
+        self.assertEqual(urgent.decision_id.recommended_supplier, self.sup_fast.name)
