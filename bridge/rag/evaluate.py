@@ -3,7 +3,8 @@ the hybrid default over data/eval/questions.jsonl and the manuals in data/manual
 
 Runs in memory (same reader, splitter, analyzer, embedder and search code as the bridge; no
 database needed). Fusion weights are tuned only on the ``dev`` split (``--tune`` shows the grid);
-the headline numbers are on the ``test`` split, and the whole set is printed too.
+the headline numbers are on the ``test`` split, and the whole set is printed too. Exit status 1 when
+the hybrid default does not beat both single methods on every test metric.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nhybrid default beats both single methods on every test metric: {'yes' if wins else 'NO'}")
     if args.json:
         print(json.dumps(report, indent=2))
-    return 0
+    return 0 if wins else 1  # a fusion regression fails `make eval`
 
 
 if __name__ == "__main__":
