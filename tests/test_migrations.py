@@ -42,13 +42,13 @@ def test_legacy_seed_rows_survive(empty_db_url):
     migrate(empty_db_url)
     with psycopg.connect(empty_db_url) as conn:
         rows = conn.execute(
-            "SELECT contact_id, vin, odo_km, warranty_status, status FROM cases ORDER BY id"
+            "SELECT contact_id, vin, odo_km, warranty_status, warranty_status_legacy, status FROM cases ORDER BY id"
         ).fetchall()
         assert rows == [
-            ("whatsapp:+5215512345678", "JTDKB20U993456789", 45000, "eligible", "open"),
-            ("+5215598765432", None, None, "pending", "open"),
-            # an unknown legacy value is kept, not rewritten or lost
-            ("+5215500000000", None, 10, "pendiente", "open"),
+            ("whatsapp:+5215512345678", "JTDKB20U993456789", 45000, "eligible", None, "open"),
+            ("+5215598765432", None, None, "pending", None, "open"),
+            # an unknown legacy value is kept beside the contract's value, not lost
+            ("+5215500000000", None, 10, "pending", "pendiente", "open"),
         ]
         before = conn.execute("SELECT updated_at FROM cases WHERE plate = 'XYZ-987'").fetchone()[0]
     with psycopg.connect(empty_db_url) as conn:  # a later transaction: now() moves on

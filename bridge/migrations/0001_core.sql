@@ -24,18 +24,23 @@ ALTER TABLE cases
     ADD COLUMN IF NOT EXISTS created_at        timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN IF NOT EXISTS updated_at        timestamptz NOT NULL DEFAULT now();
 
--- Legacy rows may carry NULLs where the contract now has defaults.
+-- Legacy rows may carry NULLs or free-text statuses where the contract now has four values: the
+-- original text is kept in warranty_status_legacy (nothing is lost) and the row starts as pending.
+ALTER TABLE cases ADD COLUMN IF NOT EXISTS warranty_status_legacy text;
+UPDATE cases SET warranty_status_legacy = warranty_status, warranty_status = 'pending'
+ WHERE warranty_status IS NOT NULL
+   AND warranty_status NOT IN ('pending', 'eligible', 'review', 'no_eligible');
 UPDATE cases SET warranty_status = 'pending' WHERE warranty_status IS NULL;
 UPDATE cases SET status = 'open' WHERE status IS NULL;
 ALTER TABLE cases ALTER COLUMN warranty_status SET DEFAULT 'pending';
+ALTER TABLE cases ALTER COLUMN warranty_status SET NOT NULL;
 ALTER TABLE cases ALTER COLUMN status SET DEFAULT 'open';
 
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'cases_warranty_status_check') THEN
-        -- NOT VALID: enforced for new writes; legacy values are kept as they are, never lost.
         ALTER TABLE cases ADD CONSTRAINT cases_warranty_status_check
-            CHECK (warranty_status IN ('pending', 'eligible', 'review', 'no_eligible')) NOT VALID;
+            CHECK (warranty_status IN ('pending', 'eligible', 'review', 'no_eligible'));
     END IF;
 END
 $$;
