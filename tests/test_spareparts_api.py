@@ -58,6 +58,19 @@ def _supplier(offer_id, name, price, currency, stock, lead, eta, sla_ok, recomme
 
 
 def sample_payload(part_number=None, query=None, case_id=None, fault_code=None) -> dict:
+    payload = _sample_payload(part_number, query, case_id, fault_code)
+    item = payload["items"][0]
+    payload.update(
+        part_number=item["part"]["part_number"],
+        name=item["part"]["name"],
+        toyota=item["toyota"],
+        stock=item["stock"],
+        proveedores=item["proveedores"],
+    )
+    return payload
+
+
+def _sample_payload(part_number, query, case_id, fault_code) -> dict:
     return {
         "query": {"part_number": part_number, "q": query, "case_id": case_id, "fault_code": fault_code},
         "generated_at": "2026-11-26T10:00:00Z",
@@ -236,6 +249,7 @@ def test_part_number_lookup_goes_through_json2(client, odoo):
     item = body["items"][0]
     assert item["toyota"]["part_number"] == "04465-02220"
     assert {"garantia", "proveedores", "links", "stock"} <= item.keys()
+    assert {"garantia", "proveedores", "links", "stock", "toyota"} <= body.keys()
     assert [s["recommended"] for s in item["proveedores"]].count(True) == 1
     path, headers, sent = odoo.calls[-1]
     assert path == "/json/2/product.product/postventa_spareparts"
@@ -308,4 +322,4 @@ def test_openapi_documents_the_route_with_the_schema(client):
     operation = spec["paths"]["/spareparts"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"part_number", "q", "case_id", "fault_code"}
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert {"garantia", "items", "links"} <= set(schema["required"])
+    assert {"garantia", "proveedores", "stock", "toyota", "items", "links"} <= set(schema["required"])

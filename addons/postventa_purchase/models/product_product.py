@@ -120,6 +120,7 @@ class ProductProduct(models.Model):
         items = [
             self._postventa_spareparts_item(root, case, fault, promised, company, today) for root in roots
         ]
+        primary = items[0] if items else None
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         quote = case.postventa_quote_id if case else env["sale.order"]
         return {
@@ -151,6 +152,14 @@ class ProductProduct(models.Model):
                 "days": (promised - start).days,
             },
             "garantia": self._postventa_case_warranty(case),
+            # The primary (first) part at the top level, as DESIGN.md lists the keys; all parts in ``items``.
+            "part_number": primary["part"]["part_number"] if primary else None,
+            "name": primary["part"]["name"] if primary else None,
+            "toyota": primary["toyota"] if primary else None,
+            "stock": primary["stock"] if primary else None,
+            # Every item's offers, each item's recommended one first (entries say which part they are for).
+            "proveedores": [s for item in items for s in item["proveedores"] if s["recommended"]]
+            + [s for item in items for s in item["proveedores"] if not s["recommended"]],
             "count": len(items),
             "items": items,
             "links": {

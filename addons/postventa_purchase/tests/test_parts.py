@@ -48,6 +48,12 @@ class TestParts(PostventaPurchaseCommon):
         self.assertIsNone(result["garantia"]["applies"])
         for key in ("garantia", "proveedores", "links", "stock", "toyota", "equivalents"):
             self.assertIn(key, item)
+        # The primary part also at the top level (DESIGN.md's /spareparts keys).
+        self.assertEqual(result["part_number"], "99465-02220")
+        self.assertEqual(result["toyota"], item["toyota"])
+        self.assertEqual(result["stock"], item["stock"])
+        self.assertTrue(result["proveedores"][0]["recommended"])
+        self.assertEqual(len(result["proveedores"]), 4)
 
     def test_spareparts_for_a_case(self):
         case = self._no_eligible_case()
@@ -59,6 +65,8 @@ class TestParts(PostventaPurchaseCommon):
         self.assertTrue(result["garantia"]["reason"])
         self.assertEqual({i["part"]["product_id"] for i in result["items"]}, {self.pads.id, self.filter.id})
         self.assertTrue(all(i["garantia"]["covered"] is False for i in result["items"]))
+        # Each part's recommended offer comes first in the flat supplier list.
+        self.assertEqual([s["recommended"] for s in result["proveedores"][:2]], [True, True])
         self.assertEqual(result["sla"]["severity"], "high")
         self.assertEqual(result["sla"]["days"], 3)
 
