@@ -111,6 +111,19 @@ def shared_odoo() -> tuple[OdooServer | None, str]:
 def _start(install) -> OdooServer:
     workdir = tempfile.mkdtemp(prefix="pv-odoo-")
     db = f"pv_odoo_{uuid.uuid4().hex[:10]}"
+    process: list[subprocess.Popen] = []
+    try:
+        return _build(install, workdir, db, process)
+    except BaseException:
+        for p in process:
+            p.kill()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _build(install, workdir: str, db: str, started: list[subprocess.Popen]) -> OdooServer:
     port = free_port()
     conf = Path(workdir) / "odoo.conf"
     conf.write_text(
@@ -136,6 +149,7 @@ def _start(install) -> OdooServer:
         raise RuntimeError(f"no API key from odoo-bin shell: {(shell.stderr or shell.stdout)[-1500:]}")
     log = log_path.open("w")
     process = subprocess.Popen([*base, "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
+    started.append(process)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
