@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: venv run test lint bench eval media-worker migrate sync dispatch-events clean
+.PHONY: venv run test lint bench eval ingest media-worker migrate sync dispatch-events clean
 
 venv: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ bench: venv
 
 eval: venv
 	$(PY) -m bridge.rag.evaluate
+
+ingest: venv
+	$(PY) -m bridge ingest data/manuals
 
 media-worker: venv
 	$(PY) -m bridge media-worker

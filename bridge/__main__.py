@@ -17,7 +17,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "migrate": ("bridge.migrate", "apply pending Neon schema migrations (idempotent)"),
     "serve": ("bridge.serve", "run the web app (webhooks, admin API, search)"),
     "sync": ("bridge.sync", "two-way sync of cases between Neon and Odoo"),
-    "media-worker": ("bridge.whatsapp.media_worker", "download and store WhatsApp media"),
+    "media-worker": ("bridge.whatsapp.media_worker", "download WhatsApp media and send queued WhatsApp messages"),
     "ingest": ("bridge.rag.ingest", "index technical manuals for /query_hybrid"),
     "dispatch-events": ("bridge.events.dispatch", "pull Odoo's outbox and deliver events"),
     "simulate-whatsapp": ("bridge.whatsapp.simulate", "play a customer against the webhook"),

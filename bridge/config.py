@@ -89,7 +89,9 @@ class Settings:
         if not self.odoo_enabled:
             off.append("Odoo sync (ODOO_URL/ODOO_DB/ODOO_API_KEY unset)")
         if not self.twilio_enabled:
-            off.append("outbound WhatsApp and signature checks (TWILIO_* unset)")
+            off.append(
+                "outbound WhatsApp (TWILIO_* unset; the webhook takes only the local development token from loopback)"
+            )
         if not self.pinecone_enabled:
             off.append("Pinecone (local vectors in Postgres are used)")
         if not self.webhook_enabled:

@@ -143,7 +143,7 @@ def main() -> int:
         say(f"  Odoo        http://127.0.0.1:{ODOO_PORT}   login admin / admin   (database {ODOO_DB}, demo data)")
         say("              demo staff: garantias / garantias (warranty manager), asesor / asesor (advisor)")
     say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
-    say("  manuals     .venv/bin/python -m bridge ingest data/manuals")
+    say("  manuals     make ingest   (then POST /query_hybrid)")
     say("Ctrl-C stops everything.")
 
     def stop(*_args) -> None:
