@@ -130,7 +130,7 @@ def test_plate_lookup_uses_the_known_vin():
 def test_commands_at_any_point():
     state, outs = talk(["Hola", "JTDKB20U993456789", "hablar con un asesor"])
     assert state["step"] == "handoff" and outs[-1].case_patch == {"status": "handoff"}
-    assert outs[-1].events[0][0] == "case.handoff"
+    assert outs[-1].handoff_note == "hablar con un asesor"
     state, outs = talk(["lo que sea"], state)
     assert outs[-1].replies == []  # a person has the conversation
     state, outs = talk(["nuevo", "JTDKB20U993456789", "CANCELAR"], state)

@@ -16,7 +16,6 @@ from bridge import db
 from bridge.app import create_app
 from bridge.cloudevents import insert_event, make_event
 from bridge.config import Settings
-from bridge.events.schemas import validate_event
 from bridge.whatsapp import media_worker, outbox
 from tests import fake_twilio
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, replies, signed_post, webhook_params
@@ -124,9 +123,7 @@ def test_no_eligible_explains_offers_parts_and_a_quote(client, settings, fake, c
     assert "garantía no aplica" in body and "100,000 km" in body
     assert "Balatas delanteras" in body and "$1,850.00" in body and "cotizar" in body
     assert "pedimos tu cotización" in say(client, sender, "Cotizar")[0]
-    [event] = q(settings, "SELECT data FROM events WHERE type = 'quote.requested' AND subject = %s",
-                f"case/{case_id}")
-    assert event["data"]["channel"] == "whatsapp"
+    assert q(settings, "SELECT 1 FROM events WHERE type = 'quote.requested'") == []  # Odoo emits it
     [call] = q(settings, "SELECT * FROM wa_odoo_calls WHERE dedupe_key = %s", f"request_quote:{case_id}")
     assert (call["method"], call["kwargs"], call["state"]) == ("bridge_request_quote", {"neon_id": case_id}, "pending")
 
@@ -154,12 +151,7 @@ def test_quote_approved_then_acepto_records_the_acceptance(client, settings, fak
     assert "No tienes cotizaciones" in say(client, sender, "acepto")[0]  # once is enough
     [case] = q(settings, "SELECT quote_accepted_at FROM cases WHERE id = %s", case_id)
     assert case["quote_accepted_at"] is not None
-    [row] = q(settings, "SELECT id::text, type, source, subject, time, data FROM events "
-                        "WHERE type = 'quote.accepted' AND subject = %s", f"case/{case_id}")
-    envelope = {"specversion": "1.0", "id": row["id"], "type": row["type"], "source": row["source"],
-                "subject": row["subject"], "time": row["time"].isoformat(), "data": row["data"]}
-    assert validate_event(envelope) == []
-    assert row["data"]["case"] == f"PV/2026/{case_id:05d}"
+    assert q(settings, "SELECT 1 FROM events WHERE type = 'quote.accepted'") == []  # Odoo emits it on confirmation
     [call] = q(settings, "SELECT * FROM wa_odoo_calls WHERE dedupe_key = %s", f"accept_quote:{case_id}:S00042")
     assert call["state"] == "pending"  # Odoo not configured: the acceptance stays queued
 
@@ -268,5 +260,3 @@ def test_a_second_quote_for_the_same_case_can_be_accepted_too(client, settings, 
     calls = q(settings, "SELECT dedupe_key FROM wa_odoo_calls WHERE dedupe_key LIKE %s ORDER BY id",
               f"accept_quote:{case_id}:%")
     assert [c["dedupe_key"] for c in calls] == [f"accept_quote:{case_id}:S00050", f"accept_quote:{case_id}:S00051"]
-    events = q(settings, "SELECT data FROM events WHERE type = 'quote.accepted' AND subject = %s", f"case/{case_id}")
-    assert sorted(e["data"]["quote"]["name"] for e in events) == ["S00050", "S00051"]

@@ -373,7 +373,7 @@ def _handoff(out: Outcome, text: str) -> Outcome:
     if not out.state.get("case_id"):
         out.open_case = True
     out.case_patch.update(status="handoff")
-    out.events.append(("case.handoff", {"note": text[:500]}))
+    out.handoff_note = text[:500]
     out.state.update(step="handoff", attempts=0)
     return out.say("handoff")
 

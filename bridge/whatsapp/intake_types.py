@@ -42,7 +42,7 @@ class Outcome:
     open_case: bool = False  # start a new case (status intake) before applying case_patch
     case_patch: dict[str, Any] = field(default_factory=dict)
     media_kinds: dict[int, str | None] = field(default_factory=dict)  # media index -> evidence kind
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    handoff_note: str | None = None  # the customer asked for a person: Odoo schedules the activity
     question: str | None = None
     accept_quote_case: int | None = None
     accept_quote_ref: str = ""  # which approved quote (its Odoo name), so a later quote can be accepted too

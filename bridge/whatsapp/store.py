@@ -120,8 +120,11 @@ def apply_outcome(
         out.state["case_id"] = case_id
     if case_id and out.case_patch:
         patch_case(conn, case_id, out.case_patch)
-    for type_, data in out.events:
-        emit(conn, type_, case_id, {"case": case_ref(conn, case_id), "contact_id": contact_id, **data}, key=key)
+    # Business events (case.handoff, quote.requested, quote.accepted) have one producer, Odoo: the
+    # bridge queues the Odoo call and Odoo writes the event in the same transaction as the change.
+    if out.handoff_note is not None and case_id:
+        queue_odoo_call(conn, f"handoff:{key}", "postventa.case", "bridge_handoff",
+                        {"neon_id": case_id, "note": out.handoff_note})
     for index, kind in sorted(out.media_kinds.items()):
         url, content_type = (media_urls or {}).get(index, ("", ""))
         enqueue_job(
@@ -133,9 +136,6 @@ def apply_outcome(
     if out.accept_quote_case:
         accept_quote(conn, contact_id, out.accept_quote_case, out.accept_quote_ref)
     if out.request_quote_case:
-        emit(conn, "quote.requested", out.request_quote_case,
-             {"case": case_ref(conn, out.request_quote_case), "contact_id": contact_id, "channel": "whatsapp"},
-             key="quote.requested")
         queue_odoo_call(conn, f"request_quote:{out.request_quote_case}", "postventa.case", "bridge_request_quote",
                         {"neon_id": out.request_quote_case})
     if out.csat:
@@ -181,11 +181,6 @@ def accept_quote(conn: psycopg.Connection, contact_id: str, case_id: int, quote_
     ).fetchone()
     if not row:
         return
-    data = {"case": case_ref(conn, case_id), "contact_id": contact_id, "channel": "whatsapp",
-            "accepted_at": row["quote_accepted_at"].isoformat()}
-    if quote_ref:
-        data["quote"] = {"name": quote_ref}
-    emit(conn, "quote.accepted", case_id, data, key=f"quote.accepted:{quote_ref}")
     queue_odoo_call(conn, f"accept_quote:{case_id}:{quote_ref}", "postventa.case", "bridge_accept_quote",
                     {"neon_id": case_id})
 
