@@ -366,3 +366,48 @@ def test_cli_dispatch_once_delivers_signed_events(neon, receiver):
     assert "delivered 1" in proc.stderr and WHSEC not in proc.stderr
     assert receiver.verify_errors == [] and receiver.accepted[0]["id"] == event_id
     assert uuid.UUID(receiver.requests[0]["headers"]["webhook-id"])
+
+
+def test_two_dispatchers_share_the_work_without_double_sends_or_reordering(neon, receiver):
+    import threading
+
+    expected: dict[str, list[str]] = defaultdict(list)
+    for i in range(120):
+        expected[f"case/{i % 10 + 1}"].append(add_event(neon, case=i % 10 + 1))
+    pools = [worker_pool(neon, name=f"events-{n}", max_size=2) for n in range(2)]
+    dispatchers = [dispatcher_for(p, receiver, clock=lambda: datetime.now(UTC), batch=7) for p in pools]
+    try:
+        threads = [threading.Thread(target=d.run_once) for d in dispatchers for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        dispatchers[0].run_once()
+    finally:
+        for d in dispatchers:
+            d.close()
+        for p in pools:
+            p.close()
+    ids = [r["event"]["id"] for r in receiver.requests]
+    assert len(ids) == len(set(ids)) == 120  # every event once: leases keep dispatchers apart
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for r in receiver.requests:
+        by_key[r["event"]["subject"]].append(r["event"]["id"])
+    assert by_key == expected  # per case, in the order the events were stored
+
+
+def test_odoo_down_does_not_stop_delivery_of_the_bridges_own_events(neon, pool, receiver):
+    from .odoo_server import free_port
+
+    event_id = add_event(neon, case=9)
+    down = Settings(odoo_url=f"http://127.0.0.1:{free_port()}", odoo_db="x", odoo_api_key="k" * 20)
+    odoo = OdooClient(down, retries=0)
+    d = dispatcher_for(pool, receiver, odoo=odoo)
+    try:
+        summary = d.run_once()
+    finally:
+        d.close()
+        odoo.close()
+    assert summary["delivered"] == 1 and "unreachable" in summary["odoo_error"]
+    assert "k" * 20 not in summary["odoo_error"]
+    assert delivery(neon, event_id)["state"] == "delivered"
