@@ -31,6 +31,7 @@
         "demo/postventa_part_equivalence_demo.xml",
         "demo/product_supplierinfo_demo.xml",
         "demo/postventa_fault_demo.xml",
+        "demo/sale_order_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

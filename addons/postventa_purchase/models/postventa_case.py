@@ -62,6 +62,14 @@ class PostventaCase(models.Model):
         for case in self:
             case.postventa_sla_date = case._postventa_sla_date()
 
+    def _postventa_typical_parts(self):
+        """The fault's typical parts that fit the case's vehicle model (all of them when none does)."""
+        self.ensure_one()
+        parts = self.fault_id.part_ids
+        model = self.vehicle_id.model_name
+        fitting = parts.filtered(lambda part: part.product_tmpl_id._postventa_fits(model))
+        return fitting or parts
+
     def _postventa_sla_date(self):
         self.ensure_one()
         company = self.company_id or self.env.company
@@ -135,7 +143,7 @@ class PostventaCase(models.Model):
             promised = case._postventa_sla_date()
             labor = company._postventa_labor_product()
             lines, choices = [], []
-            for part in case.fault_id.part_ids:
+            for part in case._postventa_typical_parts():
                 line, choice = case._postventa_quote_part_line(
                     part, candidates[part.id], offers_by_product[company.id], free_qty[company.id],
                     promised, company, today,
@@ -347,7 +355,7 @@ class PostventaCase(models.Model):
             for case in cases:
                 promised = case._postventa_sla_date()
                 share, names, on_time = defaultdict(float), {}, {}
-                for part in case.fault_id.part_ids:
+                for part in case._postventa_typical_parts():
                     key = (company.id, part.id, promised)
                     if key not in memo:
                         offers = [o for p in candidates[part.id] for o in offers_by_product.get(p.id, [])]

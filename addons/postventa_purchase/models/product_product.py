@@ -105,7 +105,8 @@ class ProductProduct(models.Model):
                        ("default_code", "ilike", text), ("postventa_part_number_norm", "=like", f"{norm}%")]
             templates |= env["product.template"].search(domain, limit=limit)
         if not (part_number or query) and fault:
-            templates |= fault.part_ids.product_tmpl_id
+            parts = case._postventa_typical_parts() if case and case.fault_id == fault else fault.part_ids
+            templates |= parts.product_tmpl_id
 
         if case:
             promised = case._postventa_sla_date()

@@ -28,6 +28,10 @@ class ProductTemplate(models.Model):
     postventa_brand = fields.Char(string="Brand")
     postventa_is_oem = fields.Boolean(string="Toyota Genuine")
     postventa_quality_grade = fields.Selection(QUALITY_GRADES, string="Quality Grade")
+    postventa_fitment = fields.Char(
+        string="Fits Models",
+        help="Comma-separated vehicle models the part fits (e.g. Corolla, Yaris). Empty: fits every model.",
+    )
     postventa_equivalence_ids = fields.One2many(
         "postventa.part.equivalence", "product_tmpl_id", string="Equivalents"
     )
@@ -40,6 +44,13 @@ class ProductTemplate(models.Model):
         search="_search_postventa_part_lookup",
         help="Finds a part by any of its numbers, Toyota or aftermarket, through the equivalence table.",
     )
+
+    def _postventa_fits(self, model_name):
+        """Whether this part fits a vehicle model (``RAV4`` fits ``RAV4 Hybrid``); no fitment fits all."""
+        self.ensure_one()
+        tokens = [t.strip().casefold() for t in (self.postventa_fitment or "").split(",") if t.strip()]
+        model = (model_name or "").strip().casefold()
+        return not tokens or not model or any(model.startswith(token) for token in tokens)
 
     @api.depends("postventa_part_number")
     def _compute_postventa_part_number_norm(self):

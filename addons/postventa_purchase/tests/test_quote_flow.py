@@ -259,3 +259,20 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         self.assertEqual(self._events(slow, "warranty.decided").data["recommended_supplier"]["id"], self.sup_cheap.id)
         self.assertEqual(self._events(urgent, "warranty.decided").data["recommended_supplier"]["id"], self.sup_fast.id)
         self.assertEqual(urgent.decision_id.recommended_supplier, self.sup_fast.name)
+
+    def test_only_parts_that_fit_the_vehicle_are_quoted(self):
+        hilux_pads = self._create_part("99465-0K290", "Balatas prueba Hilux", 1690.0, oem=True)
+        hilux_pads.postventa_fitment = "Hilux"
+        self.pads.postventa_fitment = "Corolla, Yaris"
+        self._create_offer(hilux_pads, self.sup_fast, 1000.0, 1)
+        self.fault_parts.part_ids = [fields.Command.link(hilux_pads.id)]
+        order = self._quote(self._no_eligible_case())  # the factory's vehicles are Corollas
+        self.assertEqual(order.order_line.postventa_part_id, self.pads | self.filter)  # the filter fits all
+        hilux = self._create_case(self._create_vehicle(model_name="Hilux"), self.fault_parts, km=15_000)
+        hilux.action_evaluate_warranty()
+        order = self._quote(hilux)
+        self.assertEqual(order.order_line.postventa_part_id, hilux_pads | self.filter)
+        # A model no pads fit: only the universal part (the advisor adds the right pads by hand).
+        sienna = self._create_case(self._create_vehicle(model_name="Sienna"), self.fault_parts, km=15_000)
+        sienna.action_evaluate_warranty()
+        self.assertEqual(self._quote(sienna).order_line.postventa_part_id, self.filter)
