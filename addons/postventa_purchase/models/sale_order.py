@@ -113,7 +113,7 @@ class SaleOrder(models.Model):
     def action_postventa_approve(self):
         self._postventa_check_approver()
         todo = self.filtered(lambda o: o.postventa_approval_state in ("to_approve", "rejected"))
-        if not todo:
+        if self and not todo:
             raise UserError(self.env._("There is no quote waiting for approval."))
         if todo.filtered(lambda o: o.state not in ("draft", "sent")):
             raise UserError(self.env._("Only quotations (draft or sent) can be approved."))
