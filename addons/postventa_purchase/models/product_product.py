@@ -165,7 +165,10 @@ class ProductProduct(models.Model):
             "items": items,
             "links": {
                 "odoo_case": f"{base_url}/odoo/postventa.case/{case.id}" if case else None,
-                "quote": f"{base_url}{quote.get_portal_url()}" if quote else None,
+                # The customer's link exists only once purchasing approved the quote.
+                "quote": f"{base_url}{quote.get_portal_url()}"
+                if quote and quote.postventa_approval_state == "approved"
+                else None,
             },
         }
 

@@ -69,6 +69,13 @@ class TestParts(PostventaPurchaseCommon):
         self.assertEqual([s["recommended"] for s in result["proveedores"][:2]], [True, True])
         self.assertEqual(result["sla"]["severity"], "high")
         self.assertEqual(result["sla"]["days"], 3)
+        self.assertIsNone(result["links"]["quote"])
+        order = case._postventa_create_quotes()
+        result = self.env["product.product"].with_user(self.integration).postventa_spareparts(case_id=case.id)
+        self.assertIsNone(result["links"]["quote"])  # not approved: the customer has no link yet
+        order.with_user(self.approver).action_postventa_approve()
+        result = self.env["product.product"].with_user(self.integration).postventa_spareparts(case_id=case.id)
+        self.assertIn("access_token=", result["links"]["quote"])
 
     def test_spareparts_by_fault_and_text(self):
         Product = self.env["product.product"].with_user(self.integration)
