@@ -223,14 +223,13 @@ class PostventaCase(models.Model):
 
     def _odometer_history(self):
         """{vehicle id: (OdometerReading, ...)} for these cases' vehicles, from one query."""
-        history = defaultdict(tuple)
+        history = defaultdict(list)
         readings = self.env["postventa.odometer"].search_read(
             [("vehicle_id", "in", self.vehicle_id.ids), ("case_id", "not in", self.ids)],
             ["vehicle_id", "date", "value_km"],
         )
         for reading in readings:
-            key = reading["vehicle_id"][0]
-            history[key] = (*history[key], engine.OdometerReading(reading["date"], reading["value_km"]))
+            history[reading["vehicle_id"][0]].append(engine.OdometerReading(reading["date"], reading["value_km"]))
         return history
 
     def _warranty_facts(self, today, odometer_history=()):
