@@ -130,6 +130,10 @@ def pull_changes(
         nxt = odoo_value(answer.get("next"))
         if not records or not nxt or len(records) < page_size:
             break
+        if (nxt["since"], nxt["after_id"]) == (since, after_id):
+            log.error("bridge_changes returned the same keyset cursor twice (%s, %s); stopping this pass",
+                      since, after_id)
+            break
         since, after_id = nxt["since"], nxt["after_id"]
     return stats
 
