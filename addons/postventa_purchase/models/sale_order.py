@@ -229,14 +229,17 @@ class SaleOrder(models.Model):
                 }
                 for po in purchases.filtered(lambda p, o=order: p.postventa_sale_id == o)
             ]
-            items.append(("quote.accepted", order.postventa_case_id, data))
+            # A WhatsApp acceptance is announced by the bridge itself (quote.accepted, channel whatsapp,
+            # see the schema); Odoo announces the portal and back-office ones.
+            if data["channel"] != "whatsapp":
+                items.append(("quote.accepted", order.postventa_case_id, data))
             order.postventa_case_id.message_post(
                 body=self.env._("Quote %(name)s accepted by the customer (%(channel)s).",
                                 name=order.name, channel=data["channel"])
             )
         if items:
             self.env["postventa.event"]._emit_many(items)
-            case_orders.postventa_case_id._bridge_touch()
+        case_orders.postventa_case_id._bridge_touch()
         return res
 
     # ------------------------------------------------------------------
