@@ -229,10 +229,9 @@ class SaleOrder(models.Model):
                 }
                 for po in purchases.filtered(lambda p, o=order: p.postventa_sale_id == o)
             ]
-            # A WhatsApp acceptance is announced by the bridge itself (quote.accepted, channel whatsapp,
-            # see the schema); Odoo announces the portal and back-office ones.
-            if data["channel"] != "whatsapp":
-                items.append(("quote.accepted", order.postventa_case_id, data))
+            # Odoo is the one producer of quote.accepted, whatever the channel (WhatsApp acceptances reach
+            # it through bridge_accept_quote).
+            items.append(("quote.accepted", order.postventa_case_id, data))
             order.postventa_case_id.message_post(
                 body=self.env._("Quote %(name)s accepted by the customer (%(channel)s).",
                                 name=order.name, channel=data["channel"])

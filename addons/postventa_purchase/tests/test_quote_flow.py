@@ -164,15 +164,18 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         self.assertEqual(by_vendor[self.sup_cheap].order_line.date_planned.date(), self._days(2))
         self.assertEqual(purchases.mapped("postventa_sale_id"), order)
         self.assertEqual(case.postventa_purchase_count, 2)
-        # The bridge announces a WhatsApp acceptance itself (quote.accepted, channel whatsapp): Odoo does
-        # not emit a second one, and answers with the purchase orders instead.
-        self.assertFalse(self._events(case, "quote.accepted"))
+        # Odoo is the one producer of quote.accepted (the bridge relays WhatsApp acceptances).
+        accepted = self._events(case, "quote.accepted")
+        self.assertEqual(len(accepted), 1)
+        self.assertEqual(accepted.data["channel"], "whatsapp")
+        self.assertEqual(len(accepted.data["purchase_orders"]), 2)
         self.assertEqual({po["supplier"] for po in result["quote"]["purchase_orders"]},
                          {self.sup_fast.name, self.sup_cheap.name})
         # Accepting again is harmless: same order, no new purchase orders or events.
         again = self.env["postventa.case"].with_user(self.integration).bridge_accept_quote(91001)
         self.assertFalse(again["accepted"])
         self.assertEqual(len(case.postventa_purchase_ids), 2)
+        self.assertEqual(len(self._events(case, "quote.accepted")), 1)
 
     def test_portal_signature_confirms_and_skips_parts_in_stock(self):
         self.env["stock.quant"]._update_available_quantity(
