@@ -130,7 +130,8 @@ class PostventaCase(models.Model):
     def _compute_resolution_hours(self):
         for case in self:
             if case.date_done and case.create_date:
-                case.resolution_hours = (case.date_done - case.create_date).total_seconds() / 3600
+                # create_date is the database's clock, date_done Python's: never report a negative time
+                case.resolution_hours = max(0.0, (case.date_done - case.create_date).total_seconds() / 3600)
             else:
                 case.resolution_hours = 0.0
 

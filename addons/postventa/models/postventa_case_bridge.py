@@ -39,7 +39,8 @@ class PostventaCase(models.Model):
             raise ValidationError(self.env._("records must be a list."))
         if len(records) > MAX_BATCH:
             raise ValidationError(self.env._("At most %(max)s records per call.", max=MAX_BATCH))
-        env = self.sudo().env
+        # Bridge-created records skip the "created" chatter line (the case's tracking still logs changes).
+        env = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).env
         Case = env["postventa.case"]
         clean, results = [], [None] * len(records)
         for index, record in enumerate(records):
@@ -105,6 +106,13 @@ class PostventaCase(models.Model):
             sha = attachment.get("sha256") if isinstance(attachment, dict) else None
             if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
                 return "every attachment needs a lowercase hex sha256"
+            if attachment.get("datas"):
+                try:
+                    raw = base64.b64decode(attachment["datas"], validate=True)
+                except (binascii.Error, ValueError, TypeError):
+                    return f"attachment {sha} is not valid base64"
+                if hashlib.sha256(raw).hexdigest() != sha:
+                    return f"attachment bytes do not match their sha256 {sha}"
         return None
 
     @api.model
@@ -124,17 +132,22 @@ class PostventaCase(models.Model):
         Partner = self.env["res.partner"].sudo()
         phones = {r["contact_id"].removeprefix("whatsapp:") for r in records if r.get("contact_id")}
         known = {p.phone: p for p in Partner.search([("phone", "in", list(phones))])} if phones else {}
-        partners = {}
+        owners, by_phone, new_contacts = {}, {}, {}
         for record in records:
             phone = (record.get("contact_id") or "").removeprefix("whatsapp:")
             vehicle = self._bridge_vehicle_for(record, vehicles)
             if vehicle.partner_id:
-                partners[int(record["neon_id"])] = vehicle.partner_id
+                owners[int(record["neon_id"])] = vehicle.partner_id
             elif phone:
+                by_phone[int(record["neon_id"])] = phone
                 if phone not in known:
-                    known[phone] = Partner.create({"name": record.get("customer_name") or phone, "phone": phone})
-                partners[int(record["neon_id"])] = known[phone]
-        return partners
+                    new_contacts.setdefault(phone, record.get("customer_name") or phone)
+        if new_contacts:  # one create for the whole batch
+            created = Partner.with_context(mail_create_nolog=True).create(
+                [{"name": name, "phone": phone} for phone, name in new_contacts.items()]
+            )
+            known.update(zip(new_contacts, created, strict=True))
+        return {**owners, **{neon_id: known[phone] for neon_id, phone in by_phone.items()}}
 
     @api.model
     def _bridge_vehicle_for(self, record, vehicles):
@@ -189,12 +202,7 @@ class PostventaCase(models.Model):
                 continue
             if not item.get("datas"):
                 continue  # bytes not sent yet: the bridge sends them with the next pass
-            try:
-                raw = base64.b64decode(item["datas"], validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise ValidationError(self.env._("Attachment %(sha)s is not valid base64.", sha=sha)) from exc
-            if hashlib.sha256(raw).hexdigest() != sha:
-                raise ValidationError(self.env._("Attachment bytes do not match their sha256 %(sha)s.", sha=sha))
+            raw = base64.b64decode(item["datas"])  # checked against its sha256 in _bridge_record_problem
             have.add(sha)
             vals_list.append({
                 "name": item.get("filename") or sha[:12],

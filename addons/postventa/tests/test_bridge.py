@@ -34,6 +34,15 @@ class TestBridgeMethods(PostventaCommon):
         self.assertEqual(cases[2].vin_reported, "JTDBR32E2XXXXXXXX")
         self.assertEqual(cases[0].partner_id, vehicle.partner_id, "the vehicle's owner is the customer")
         self.assertEqual(cases[2].partner_id.phone, "+5215599990000")
+        self.assertEqual(cases[1].partner_id, vehicle.partner_id)
+        newcomers = self.Case.bridge_upsert_cases([
+            self._record(110, contact_id="whatsapp:+5215577770001", customer_name="Rosa"),
+            self._record(111, contact_id="whatsapp:+5215577770001", customer_name="Rosa"),
+            self._record(112, contact_id="whatsapp:+5215577770002"),
+        ])
+        partners = self.env["postventa.case"].browse([r["id"] for r in newcomers]).partner_id
+        self.assertEqual(len(partners), 2, "one contact per WhatsApp number, even within a batch")
+        self.assertEqual(sorted(partners.mapped("phone")), ["+5215577770001", "+5215577770002"])
         second = self.Case.bridge_upsert_cases([self._record(101, vin=vehicle.vin, falla_tipo="T-ELE-1",
                                                              description="ahora también hace ruido")])
         self.assertEqual(second, [{"neon_id": 101, "id": cases[0].id, "name": cases[0].name, "created": False}])
@@ -67,8 +76,14 @@ class TestBridgeMethods(PostventaCommon):
         self.assertEqual(case.attachment_count, 1)
         self.assertEqual(len(case.decision_ids), 1)
         tampered = dict(attachment, sha256="0" * 64)
-        with self.assertRaisesRegex(Exception, "do not match"):
-            self.Case.bridge_upsert_cases([self._record(202, attachments=[tampered])])
+        garbled = dict(attachment, datas="not base64!")
+        results = self.Case.bridge_upsert_cases([
+            self._record(202, attachments=[tampered]), self._record(203, attachments=[garbled]), self._record(204),
+        ])
+        self.assertIn("do not match", results[0]["error"])
+        self.assertIn("not valid base64", results[1]["error"])
+        self.assertTrue(results[2]["id"], "the good record of the batch is taken")
+        self.assertFalse(self.env["postventa.case"].search([("neon_id", "in", [202, 203])]))
 
     def test_changes_feed_is_keyset_paged(self):
         created = self.Case.bridge_upsert_cases([self._record(300 + i) for i in range(5)])
