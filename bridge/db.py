@@ -45,6 +45,7 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str = "b
     """A connection pool that checks connections before lending them (Neon drops idle ones)."""
     kwargs = connect_kwargs()
     kwargs["autocommit"] = False
+    kwargs["application_name"] = f"postventa-{name}"
     return ConnectionPool(
         url,
         min_size=min_size,
