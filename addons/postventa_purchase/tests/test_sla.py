@@ -1,7 +1,8 @@
 """Unit tests of the pure SLA engine and part-number helpers (no database).
 
 Runs three ways: by Odoo's test runner (``--test-tags /postventa_purchase``), by plain unittest
-(``python -m unittest addons/postventa_purchase/tests/test_sla.py``) and from the repository's pytest
+(``python3 addons/postventa_purchase/tests/test_sla.py`` or
+``python3 -m unittest discover -s addons/postventa_purchase/tests -p test_sla.py``) and from the repository's pytest
 (``tests/test_sla_engine.py`` loads this file by path).
 """
 
