@@ -77,6 +77,10 @@ def test_odoo_conf_matches_the_compose_mounts():
     assert options["proxy_mode"] == "True"
     assert not any(k in options for k in ("db_password", "admin_passwd")), "secrets belong in the environment"
     assert re.fullmatch(options["dbfilter"], "postventa")
+    services = compose()
+    odoo_command = services["services"]["odoo"]["command"]
+    assert odoo_command[odoo_command.index("-d") + 1] == "postventa"
+    assert services["x-bridge-env"]["ODOO_DB"] == "postventa"
 
 
 def test_bridge_dockerfile_copies_what_the_bridge_reads():

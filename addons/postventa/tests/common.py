@@ -1,8 +1,12 @@
+import json
+import re
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
+from odoo.tools.misc import file_path
 
 from ..engine import vin as vin_rules
 
@@ -13,6 +17,53 @@ def make_vin(serial, prefix="JTDBR32E2", north_american=False):
     if north_american:
         vin = vin[:8] + vin_rules.check_digit(vin) + vin[9:]
     return vin
+
+
+_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+def schema_problems(schema, value, path="$"):
+    """Check ``value`` against the JSON Schema keywords our schemas use (jsonschema is not in Odoo's venv;
+    the bridge's pytest validates the same files with the real jsonschema)."""
+    problems = []
+    if "const" in schema and value != schema["const"]:
+        problems.append(f"{path}: {value!r} != {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{path}: {value!r} not in {schema['enum']}")
+    types = schema.get("type")
+    if types:
+        types = [types] if isinstance(types, str) else types
+        if not any(_TYPES[t](value) for t in types):
+            problems.append(f"{path}: {value!r} is not {types}")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            problems.append(f"{path}: {value!r} does not match {schema['pattern']}")
+        if len(value) < schema.get("minLength", 0):
+            problems.append(f"{path}: shorter than {schema['minLength']}")
+    if _TYPES["number"](value) and "minimum" in schema and value < schema["minimum"]:
+        problems.append(f"{path}: {value} < {schema['minimum']}")
+    if isinstance(value, dict):
+        problems += [f"{path}.{key}: missing" for key in schema.get("required", []) if key not in value]
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                problems += schema_problems(sub, value[key], f"{path}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problems += schema_problems(schema["items"], item, f"{path}[{index}]")
+    return problems
+
+
+def load_schema(path):
+    with open(file_path(path), encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 class PostventaCommon(TransactionCase):

@@ -1,55 +1,15 @@
 import json
-import re
 import uuid
 
 from odoo.tests import tagged
-from odoo.tools.misc import file_path
 
-from .common import PostventaCommon
-
-TYPE_CHECKS = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
-}
-
-
-def check(schema, value, path="$"):
-    """The subset of JSON Schema our event schemas use (the bridge validates them fully with jsonschema)."""
-    problems = []
-    if "const" in schema and value != schema["const"]:
-        problems.append(f"{path}: {value!r} != {schema['const']!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        problems.append(f"{path}: {value!r} not in {schema['enum']}")
-    types = schema.get("type")
-    if types:
-        types = [types] if isinstance(types, str) else types
-        if not any(TYPE_CHECKS[t](value) for t in types):
-            problems.append(f"{path}: {value!r} is not {types}")
-    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
-        problems.append(f"{path}: {value!r} does not match {schema['pattern']}")
-    if isinstance(value, dict):
-        problems += [f"{path}.{k}: missing" for k in schema.get("required", []) if k not in value]
-        for key, sub in schema.get("properties", {}).items():
-            if key in value:
-                problems += check(sub, value[key], f"{path}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        if len(value) < schema.get("minItems", 0):
-            problems.append(f"{path}: fewer than {schema['minItems']} items")
-        for i, item in enumerate(value):
-            problems += check(schema["items"], item, f"{path}[{i}]")
-    return problems
+from .common import PostventaCommon, load_schema, schema_problems
 
 
 @tagged("post_install", "-at_install")
 class TestEvents(PostventaCommon):
     def _schema(self, event_type):
-        with open(file_path(f"postventa/schemas/events/{event_type}.json"), encoding="utf-8") as f:
-            return json.load(f)
+        return load_schema(f"postventa/schemas/events/{event_type}.json")
 
     def test_every_emitted_event_matches_its_schema(self):
         eligible = self._create_case(self._create_vehicle(), self.fault_electrical, whatsapp_contact="+5215511112222")
@@ -66,7 +26,7 @@ class TestEvents(PostventaCommon):
         self.assertTrue(vehicle_events)
         for event in events | vehicle_events:
             envelope = json.loads(json.dumps(event._to_cloudevent()))  # exactly what JSON-2 sends
-            self.assertEqual(check(self._schema(event.event_type), envelope), [], event.event_type)
+            self.assertEqual(schema_problems(self._schema(event.event_type), envelope), [], event.event_type)
             self.assertEqual(str(uuid.UUID(envelope["id"])), envelope["id"])
         decided = events.filtered(lambda e: e.event_type == "warranty.decided" and e.res_id == eligible.id)
         self.assertEqual(decided.subject, f"case/{eligible.name}")
