@@ -21,6 +21,9 @@ class Receiver:
         self.requests: list[dict[str, Any]] = []
         self.accepted: list[dict[str, Any]] = []  # envelopes answered with 2xx, in arrival order
         self.fail_ratio = fail_ratio
+        # Event ids are random, so a 30% receiver can fail one event every time (p = 0.3^8 per event):
+        # tests about loss and order cap the failures below the dead-letter limit.
+        self.max_failures_per_event: int | None = None
         self.status = status
         self.script: list[int] = []  # statuses answered first, one per request
         self.seed = seed
@@ -57,7 +60,9 @@ class Receiver:
                 return status
             event_id = str(envelope.get("id"))
             self._tries[event_id] = tries = self._tries.get(event_id, 0) + 1
-            if self.fail_ratio and random.Random(f"{self.seed}:{event_id}:{tries}").random() < self.fail_ratio:
+            may_fail = self.max_failures_per_event is None or tries <= self.max_failures_per_event
+            draw = random.Random(f"{self.seed}:{event_id}:{tries}").random()
+            if may_fail and self.fail_ratio and draw < self.fail_ratio:
                 return 500
             return self.status
 
