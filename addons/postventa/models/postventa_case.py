@@ -142,10 +142,9 @@ class PostventaCase(models.Model):
     # --- CRUD --------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        sequence = self.env["ir.sequence"]
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = sequence.next_by_code("postventa.case") or "/"
+        unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
+        for vals, name in zip(unnamed, self._next_references(len(unnamed)), strict=True):
+            vals["name"] = name
         cases = super().create(vals_list)
         cases._sync_evidence_lines()
         return cases
@@ -159,6 +158,24 @@ class PostventaCase(models.Model):
         if "fault_id" in vals:
             self._sync_evidence_lines()
         return result
+
+    @api.model
+    def _next_references(self, count):
+        """``count`` case references in one round trip when the sequence allows it (standard
+        implementation, no date ranges); otherwise one ``next_by_code`` each, as Odoo does."""
+        if not count:
+            return []
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [("code", "=", "postventa.case"), ("company_id", "in", [self.env.company.id, False])],
+            order="company_id", limit=1,
+        )
+        if count == 1 or not sequence or sequence.implementation != "standard" or sequence.use_date_range:
+            return [Sequence.next_by_code("postventa.case") or "/" for _i in range(count)]
+        self.env.cr.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", (f"ir_sequence_{sequence.id:03d}", count)
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def _sync_evidence_lines(self):
         """Make the checklist match the fault: add what it requires, drop unprovided extras."""

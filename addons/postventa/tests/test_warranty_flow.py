@@ -137,3 +137,15 @@ class TestWarrantyFlow(PostventaCommon):
         case.with_user(self.user).action_mark_evidence_provided()
         case.with_user(self.user).action_evaluate_warranty()
         self.assertEqual(case.warranty_status, "eligible")
+
+    def test_references_are_unique_and_consecutive_in_a_batch(self):
+        Case = self.env["postventa.case"]
+        cases = Case.create([{"partner_id": self.partner.id} for _i in range(5)])
+        numbers = [int(name.rsplit("/", 1)[1]) for name in cases.mapped("name")]
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 5)))
+        self.assertTrue(all(name.startswith(f"PV/{self.today.year}/") for name in cases.mapped("name")))
+        # a dealer who wants gapless numbering gets it, one number at a time
+        self.env.ref("postventa.seq_postventa_case").write({"implementation": "no_gap", "number_next": numbers[-1] + 1})
+        more = Case.create([{"partner_id": self.partner.id} for _i in range(3)])
+        more_numbers = [int(name.rsplit("/", 1)[1]) for name in more.mapped("name")]
+        self.assertEqual(more_numbers, list(range(numbers[-1] + 1, numbers[-1] + 4)))
