@@ -37,3 +37,19 @@ def db_url(empty_db_url: str) -> str:
 
     migrate(empty_db_url)
     return empty_db_url
+
+
+@pytest.fixture(params=["fake-odoo", "real-odoo"])
+def backend(request):
+    """The Odoo side of sync and event tests: a local JSON-2 server, then the real Odoo 19 when installed."""
+    from .odoo_server import FakeBackend, real_backend_or_reason
+
+    if request.param == "fake-odoo":
+        fake = FakeBackend()
+        yield fake
+        fake.close()
+        return
+    real, why = real_backend_or_reason()
+    if real is None:
+        pytest.skip(f"real Odoo unavailable: {why}")
+    yield real

@@ -25,7 +25,7 @@ from bridge.events.signing import SecretError, secret_key, sign, verify
 from bridge.odoo import OdooClient
 from bridge.sync.pool import worker_pool
 
-from .odoo_server import REPO, FakeBackend, drop_db, fresh_neon_db, real_backend_or_reason
+from .odoo_server import REPO, FakeBackend, drop_db, fresh_neon_db
 from .receiver import Receiver
 
 RAW_KEY = b"0123456789abcdef0123456789abcdef"
@@ -296,18 +296,6 @@ def test_invalid_event_is_a_dead_letter_without_being_sent(neon, pool, receiver)
     assert row["state"] == "dead" and "invalid event" in row["last_error"] and "sha256" in row["last_error"]
     assert receiver.requests == []
 
-
-@pytest.fixture(params=["fake-odoo", "real-odoo"])
-def backend(request):
-    if request.param == "fake-odoo":
-        fake = FakeBackend()
-        yield fake
-        fake.close()
-        return
-    real, why = real_backend_or_reason()
-    if real is None:
-        pytest.skip(f"real Odoo unavailable: {why}")
-    yield real
 
 
 def test_odoo_outbox_is_stored_once_delivered_and_reported_back(backend, neon, pool, receiver):

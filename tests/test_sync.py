@@ -19,20 +19,7 @@ import bridge.sync as sync
 from bridge.sync.pool import worker_pool
 from bridge.sync.state import get_state
 
-from .odoo_server import REPO, FakeBackend, drop_db, free_port, fresh_neon_db, real_backend_or_reason
-
-
-@pytest.fixture(params=["fake-odoo", "real-odoo"])
-def backend(request):
-    if request.param == "fake-odoo":
-        fake = FakeBackend()
-        yield fake
-        fake.close()
-        return
-    real, why = real_backend_or_reason()
-    if real is None:
-        pytest.skip(f"real Odoo unavailable: {why}")
-    yield real
+from .odoo_server import REPO, FakeBackend, drop_db, free_port, fresh_neon_db
 
 
 @pytest.fixture
