@@ -118,12 +118,16 @@ class PostventaCase(models.Model):
             case.decision_count = len(case.decision_ids)
             case.ticket_count = len(case.ticket_ids)
 
-    @api.depends("state", "vehicle_id", "fault_id", "odometer_km", "evidence_complete")
+    @api.depends("state", "vehicle_id", "vin_reported", "plate_reported", "fault_id", "odometer_km",
+                 "evidence_complete")
     def _compute_is_ready(self):
+        # A vehicle the customer named but we cannot find is evaluated too: the engine sends it to
+        # review (vehicle_unknown) and a person links it, instead of the case waiting unseen.
         for case in self:
             case.is_ready = bool(
-                case.state in ("new", "evidence") and case.vehicle_id and case.fault_id and case.odometer_km
-                and case.evidence_complete
+                case.state in ("new", "evidence")
+                and (case.vehicle_id or case.vin_reported or case.plate_reported)
+                and case.fault_id and case.odometer_km and case.evidence_complete
             )
 
     @api.depends("date_done", "create_date")

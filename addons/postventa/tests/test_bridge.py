@@ -32,6 +32,7 @@ class TestBridgeMethods(PostventaCommon):
         self.assertEqual(cases[1].fault_code_reported, "NO-EXISTE")
         self.assertFalse(cases[2].vehicle_id)
         self.assertEqual(cases[2].vin_reported, "JTDBR32E2XXXXXXXX")
+        self.assertFalse(cases[2].is_ready, "no fault yet")
         self.assertEqual(cases[0].partner_id, vehicle.partner_id, "the vehicle's owner is the customer")
         self.assertEqual(cases[2].partner_id.phone, "+5215599990000")
         self.assertEqual(cases[1].partner_id, vehicle.partner_id)
@@ -84,6 +85,19 @@ class TestBridgeMethods(PostventaCommon):
         self.assertIn("not valid base64", results[1]["error"])
         self.assertTrue(results[2]["id"], "the good record of the batch is taken")
         self.assertFalse(self.env["postventa.case"].search([("neon_id", "in", [202, 203])]))
+
+    def test_complete_case_of_an_unknown_vehicle_goes_to_review(self):
+        photo = b"odometer"
+        sha = hashlib.sha256(photo).hexdigest()
+        [result] = self.Case.bridge_upsert_cases([self._record(
+            250, vin="JTDKB20U993456789", falla_tipo="T-ELE-1",
+            attachments=[{"sha256": sha, "evidence_kind": "odometer_photo", "datas": base64.b64encode(photo).decode()}],
+        )])
+        case = self.env["postventa.case"].browse(result["id"])
+        self.assertFalse(case.vehicle_id)
+        self.assertEqual(case.warranty_status, "review")
+        self.assertEqual(case.decision_id.reason_codes.split(",")[0], "vehicle_unknown")
+        self.assertEqual(len(case.activity_ids), 1, "a person links the vehicle")
 
     def test_changes_feed_is_keyset_paged(self):
         created = self.Case.bridge_upsert_cases([self._record(300 + i) for i in range(5)])
