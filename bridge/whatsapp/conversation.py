@@ -8,7 +8,7 @@ case, a plate lookup, an optional fault matcher) arrives in a ``Context``; what 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import parsing
@@ -148,8 +148,8 @@ def _confirm(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome
     answer = parsing.yes_no(text)
     if answer is True:
         return _set_fault(out, ctx, out.state["candidates"][0])
-    if answer is False:
-        return _offer_menu(out, ctx)
+    if answer is False:  # the matcher's other candidates first, then the usual list
+        return _offer_menu(out, ctx, first=out.state["candidates"][1:])
     return _retry(out.say("confirm_fault", name=ctx.fault(out.state["candidates"][0]).name))
 
 
@@ -162,7 +162,7 @@ def _choose(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
             return _set_fault(out, ctx, options[n - 1])
         out.say("fault_unclassified")
         return _enter_evidence(out, ctx, [])
-    return _retry(_offer_menu(out, ctx))
+    return _retry(_offer_menu(out, ctx, first=options))
 
 
 def _evidence(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
@@ -294,8 +294,9 @@ def _reprompt(out: Outcome, ctx: Context) -> Outcome:
     return out.say("menu")
 
 
-def _offer_menu(out: Outcome, ctx: Context) -> Outcome:
-    faults = list(ctx.faults)[:MAX_MENU_FAULTS]
+def _offer_menu(out: Outcome, ctx: Context, first: Sequence[str] = ()) -> Outcome:
+    firsts = [f for f in (ctx.fault(code) for code in dict.fromkeys(first)) if f]
+    faults = (firsts + [f for f in ctx.faults if f not in firsts])[:MAX_MENU_FAULTS]
     if not faults:
         out.say("fault_unclassified")
         return _enter_evidence(out, ctx, [])
