@@ -130,6 +130,7 @@ def test_whatsapp_intake_to_odoo_decision_and_back_to_the_customer(settings, fak
     assert sync_once(settings) == 0
     [ele] = q(settings, "SELECT * FROM fault_catalog WHERE code = 'ELE-002'")
     assert sorted(ele["required_evidence"]) == ["odometer_photo", "warning_light_photo"]
+    assert "alternador" in ele["keywords"]  # the words customers use, curated in Odoo
 
     # 3. The customer's conversation, through the real app.
     with TestClient(create_app(settings)) as client:

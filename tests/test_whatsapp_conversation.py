@@ -168,3 +168,15 @@ def test_media_before_the_vehicle_is_kept():
 def test_an_unknown_stored_step_restarts_politely():
     state, outs = talk(["hola"], state={"step": "paso_de_una_version_vieja", "case_id": 3})
     assert state["step"] == "vehicle" and "VIN" in outs[0].replies[0]
+
+
+def test_curated_keywords_rank_the_fault_customers_mean():
+    faults = [
+        Fault("HYB-002", "Batería híbrida con baja capacidad", "hybrid", "La batería se descarga muy rápido."),
+        Fault("ELE-002", "Alternador no carga", "electrical", "Testigo encendido con el motor en marcha.",
+              keywords=("foquito de la bateria", "testigo bateria", "alternador")),
+    ]
+    text = "se prende el foquito de la batería con el motor prendido"
+    assert parsing.match_faults(text, faults)[0] == "ELE-002"
+    without = [Fault(f.code, f.name, f.system, f.symptoms) for f in faults]
+    assert parsing.match_faults(text, without)[0] == "HYB-002"  # the keywords are what tips it

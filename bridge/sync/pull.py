@@ -54,19 +54,19 @@ ON CONFLICT (name) DO UPDATE
                          EXCLUDED.currency, EXCLUDED.parts, EXCLUDED.data)
 """
 _APPLY_FAULT = """
-INSERT INTO fault_catalog AS f (code, name, system, symptoms, required_evidence, labor_hours, coverage,
+INSERT INTO fault_catalog AS f (code, name, system, symptoms, keywords, required_evidence, labor_hours, coverage,
                                 severity, active, odoo_id)
-VALUES (%(code)s, %(name)s, %(system)s, %(symptoms)s, %(required_evidence)s::jsonb, %(labor_hours)s,
-        %(coverage)s, %(severity)s, %(active)s, %(odoo_id)s)
+VALUES (%(code)s, %(name)s, %(system)s, %(symptoms)s, %(keywords)s::jsonb, %(required_evidence)s::jsonb,
+        %(labor_hours)s, %(coverage)s, %(severity)s, %(active)s, %(odoo_id)s)
 ON CONFLICT (code) DO UPDATE
-   SET name = EXCLUDED.name, system = EXCLUDED.system, symptoms = EXCLUDED.symptoms,
+   SET name = EXCLUDED.name, system = EXCLUDED.system, symptoms = EXCLUDED.symptoms, keywords = EXCLUDED.keywords,
        required_evidence = EXCLUDED.required_evidence, labor_hours = EXCLUDED.labor_hours,
        coverage = EXCLUDED.coverage, severity = EXCLUDED.severity, active = EXCLUDED.active,
        odoo_id = EXCLUDED.odoo_id
- WHERE (f.name, f.system, f.symptoms, f.required_evidence, f.labor_hours, f.coverage, f.severity, f.active,
-        f.odoo_id) IS DISTINCT FROM
-       (EXCLUDED.name, EXCLUDED.system, EXCLUDED.symptoms, EXCLUDED.required_evidence, EXCLUDED.labor_hours,
-        EXCLUDED.coverage, EXCLUDED.severity, EXCLUDED.active, EXCLUDED.odoo_id)
+ WHERE (f.name, f.system, f.symptoms, f.keywords, f.required_evidence, f.labor_hours, f.coverage, f.severity,
+        f.active, f.odoo_id) IS DISTINCT FROM
+       (EXCLUDED.name, EXCLUDED.system, EXCLUDED.symptoms, EXCLUDED.keywords, EXCLUDED.required_evidence,
+        EXCLUDED.labor_hours, EXCLUDED.coverage, EXCLUDED.severity, EXCLUDED.active, EXCLUDED.odoo_id)
 """
 
 
@@ -163,6 +163,7 @@ def pull_catalog(pool: ConnectionPool, odoo: OdooClient) -> int:
     rows = [{
         "code": f["code"], "name": odoo_value(f.get("name")) or f["code"], "system": odoo_value(f.get("system")),
         "symptoms": odoo_value(f.get("symptoms")),
+        "keywords": json.dumps(odoo_value(f.get("keywords")) or []),
         "required_evidence": json.dumps(odoo_value(f.get("required_evidence")) or []),
         "labor_hours": odoo_value(f.get("labor_hours")), "coverage": odoo_value(f.get("coverage")),
         "severity": odoo_value(f.get("severity")), "active": bool(f.get("active", True)),

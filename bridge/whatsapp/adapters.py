@@ -66,7 +66,7 @@ def fault_matcher(faults: list[Fault]) -> Callable[[str], list[str]] | None:
     In-process and microseconds per query, so the webhook may use it; None without ``bridge.rag``.
     Built once per catalog content.
     """
-    key = tuple((f.code, f.name, f.system, f.symptoms) for f in faults)
+    key = tuple((f.code, f.name, f.system, f.symptoms, f.keywords) for f in faults)
     if key in _matcher_cache:
         return _matcher_cache[key]
     try:
@@ -76,7 +76,8 @@ def fault_matcher(faults: list[Fault]) -> Callable[[str], list[str]] | None:
         matcher = None
     else:
         codes = [f.code for f in faults]
-        index = BM25Index([analyze(f"{f.name} {f.name} {f.system} {f.symptoms}") for f in faults]) if faults else None
+        documents = [f"{f.name} {f.name} {' '.join(f.keywords)} {f.system} {f.symptoms}" for f in faults]
+        index = BM25Index([analyze(doc) for doc in documents]) if faults else None
 
         def matcher(text: str) -> list[str]:
             if index is None:

@@ -164,16 +164,18 @@ class Fault:
     system: str = ""
     symptoms: str = ""
     required_evidence: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # the words customers use, curated in Odoo's catalog
 
 
 def match_faults(text: str, faults: list[Fault], limit: int = 3) -> list[str]:
-    """Fault codes ranked by keyword overlap with name, system and symptoms; empty when nothing overlaps."""
+    """Fault codes ranked by word overlap with name and keywords (double weight), system and symptoms;
+    empty when nothing overlaps."""
     words = stems(text)
     if not words:
         return []
     scored = []
     for fault in faults:
-        name_hits = len(words & stems(fault.name))
+        name_hits = len(words & stems(f"{fault.name} {' '.join(fault.keywords)}"))
         other_hits = len(words & stems(f"{fault.system} {fault.symptoms}"))
         score = 2 * name_hits + other_hits
         if score:

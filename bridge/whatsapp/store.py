@@ -26,10 +26,11 @@ def stable_event_id(*parts: object) -> str:
 
 def load_faults(conn: psycopg.Connection) -> list[Fault]:
     rows = conn.execute(
-        "SELECT code, name, system, symptoms, required_evidence FROM fault_catalog WHERE active ORDER BY code"
+        "SELECT code, name, system, symptoms, keywords, required_evidence FROM fault_catalog WHERE active ORDER BY code"
     ).fetchall()
     return [
-        Fault(r["code"], r["name"], r["system"] or "", r["symptoms"] or "", tuple(r["required_evidence"] or ()))
+        Fault(r["code"], r["name"], r["system"] or "", r["symptoms"] or "", tuple(r["required_evidence"] or ()),
+              tuple(r["keywords"] or ()))
         for r in rows
     ]
 
