@@ -15,6 +15,8 @@ import os
 import shlex
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +74,64 @@ def find() -> tuple[OdooInstall | None, list[str]]:
             continue
         return OdooInstall(home, python, version), reasons
     return None, reasons
+
+
+API_KEY_SCRIPT = """
+import datetime
+from odoo import Command
+user = env["res.users"].search([("login", "=", %(login)r)], limit=1) or env["res.users"].create({
+    "name": %(user_name)r, "login": %(login)r,
+    "group_ids": [Command.set([env.ref("base.group_user").id,
+                               env.ref("postventa.group_postventa_integration").id])]})
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(
+    "rpc", %(key_name)r, datetime.datetime.now() + datetime.timedelta(days=%(days)d))
+env.cr.commit()
+print("APIKEY=" + key)
+"""
+
+
+def write_conf(install: OdooInstall, path: Path, *, db: str, port: int, data_dir: Path, **options: object) -> Path:
+    """An odoo.conf serving one database on loopback (extra ``options`` are written as they are)."""
+    lines = [
+        "[options]",
+        f"addons_path = {install.addons_path}",
+        f"data_dir = {data_dir}",
+        "http_interface = 127.0.0.1",
+        f"http_port = {port}",
+        f"dbfilter = ^{db}$",
+        "list_db = False",
+        *(f"{key} = {value}" for key, value in options.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def generate_api_key(install: OdooInstall, conf: Path, db: str, *, login: str, key_name: str, days: int) -> str:
+    """An API key for the integration user ``login`` (created if missing), through ``odoo-bin shell``."""
+    script = API_KEY_SCRIPT % {"login": login, "user_name": f"Bridge integration ({login})", "key_name": key_name,
+                               "days": days}
+    shell = subprocess.run(
+        [str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", db, "--log-level=warn"],
+        input=script, capture_output=True, text=True, timeout=300, check=False,
+    )
+    keys = [line.split("=", 1)[1].strip() for line in shell.stdout.splitlines() if line.startswith("APIKEY=")]
+    if not keys:
+        raise RuntimeError(f"no API key from odoo-bin shell: {(shell.stderr or shell.stdout)[-1500:]}")
+    return keys[0]
+
+
+def wait_http(url: str, process: subprocess.Popen, *, timeout: float = 120.0) -> None:
+    """Wait until Odoo answers ``url`` (raises if the process exits or time runs out)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"odoo-bin exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"Odoo did not answer {url} within {timeout:.0f} s")
 
 
 def main(argv: list[str]) -> int:

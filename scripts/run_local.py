@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,20 +32,6 @@ from bridge.config import DEFAULT_DATABASE_URL  # noqa: E402
 ODOO_DB = os.environ.get("ODOO_DB") or "postventa_odoo"
 BRIDGE_PORT = int(os.environ.get("BRIDGE_PORT", "8000"))
 ODOO_PORT = int(os.environ.get("ODOO_HTTP_PORT", "8069"))
-API_KEY_SCRIPT = """
-import datetime
-from odoo import Command
-user = env["res.users"].search([("login", "=", "bridge")], limit=1) or env["res.users"].create({
-    "name": "Bridge (integration)", "login": "bridge",
-    "group_ids": [Command.set([env.ref("base.group_user").id,
-                               env.ref("postventa.group_postventa_integration").id])]})
-key = env["res.users.apikeys"].with_user(user).sudo()._generate(
-    "rpc", "make run", datetime.datetime.now() + datetime.timedelta(days=90))
-env.cr.commit()
-print("APIKEY=" + key)
-"""
-
-
 def say(message: str) -> None:
     print(f"[make run] {message}", flush=True)
 
@@ -67,14 +52,8 @@ def odoo_database_exists() -> bool:
 
 def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
     RUN.mkdir(exist_ok=True)
-    conf = RUN / "odoo.conf"
-    conf.write_text(
-        "[options]\n"
-        f"addons_path = {install.addons_path}\n"
-        f"data_dir = {RUN / 'odoo-data'}\n"
-        f"http_interface = 127.0.0.1\nhttp_port = {ODOO_PORT}\n"
-        f"dbfilter = ^{ODOO_DB}$\nlist_db = False\nmax_cron_threads = 1\n"
-    )
+    conf = odoo_env.write_conf(install, RUN / "odoo.conf", db=ODOO_DB, port=ODOO_PORT, data_dir=RUN / "odoo-data",
+                               max_cron_threads=1)
     base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", ODOO_DB]
     key_file = RUN / "odoo_api_key"
     if not odoo_database_exists():
@@ -85,22 +64,16 @@ def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
     else:
         subprocess.run([*base, "-u", "postventa", "--stop-after-init", "--log-level=warn"], check=True)
     if not key_file.exists():
-        shell = subprocess.run([str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", ODOO_DB,
-                                "--log-level=warn"], input=API_KEY_SCRIPT, capture_output=True, text=True, check=True)
-        key = next(line[7:] for line in shell.stdout.splitlines() if line.startswith("APIKEY="))
-        key_file.write_text(key)
+        key_file.write_text(odoo_env.generate_api_key(install, conf, ODOO_DB, login="bridge", key_name="make run",
+                                                      days=90))
         key_file.chmod(0o600)
     log = (RUN / "odoo.log").open("a")
     process = subprocess.Popen([*base, "--logfile", str(RUN / "odoo.log")], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{ODOO_PORT}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{url}/web/login", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"Odoo exited; see {RUN / 'odoo.log'}") from None
-            time.sleep(0.5)
+    try:
+        odoo_env.wait_http(f"{url}/web/login", process, timeout=120)
+    except RuntimeError as exc:
+        raise SystemExit(f"{exc}; see {RUN / 'odoo.log'}") from None
     return process, {"ODOO_URL": url, "ODOO_DB": ODOO_DB, "ODOO_API_KEY": key_file.read_text().strip()}
 
 

@@ -17,12 +17,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
 
 from bridge.config import Settings
@@ -32,32 +30,24 @@ from .fake_odoo import API_KEY, DB, FakeOdoo, default_faults
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://127.0.0.1:5432/postgres")
-_SHELL_SCRIPT = """
-import datetime
-from odoo import Command
-group = env.ref("postventa.group_postventa_integration")
-user = env["res.users"].create({"name": "Bridge integration", "login": "bridge-%(tag)s",
-                                "group_ids": [Command.set([group.id, env.ref("base.group_user").id])]})
-key = env["res.users.apikeys"].with_user(user).sudo()._generate(
-    "rpc", "bridge tests", datetime.datetime.now() + datetime.timedelta(days=1))
-env.cr.commit()
-print("APIKEY=" + key)
-"""
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def _odoo_env():
+    """scripts/odoo_env.py, which finds Odoo 19 and starts local servers for `make run` too."""
+    if "odoo_env" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("odoo_env", REPO / "scripts" / "odoo_env.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["odoo_env"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["odoo_env"]
+
+
 def _odoo_install():
-    spec = importlib.util.spec_from_file_location("odoo_env", REPO / "scripts" / "odoo_env.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("odoo_env", module)
-    spec.loader.exec_module(module)
-    install, reasons = module.find()
-    return install, reasons
+    return _odoo_env().find()
 
 
 @dataclass
@@ -109,59 +99,39 @@ def shared_odoo() -> tuple[OdooServer | None, str]:
 
 
 def _start(install) -> OdooServer:
+    odoo_env = _odoo_env()
     workdir = tempfile.mkdtemp(prefix="pv-odoo-")
     db = f"pv_odoo_{uuid.uuid4().hex[:10]}"
-    process: list[subprocess.Popen] = []
+    port = free_port()
+    conf = odoo_env.write_conf(
+        install, Path(workdir) / "odoo.conf", db=db, port=port, data_dir=Path(workdir) / "data",
+        db_host="127.0.0.1", db_port=5432, db_user="root", db_password="False", workers=0, max_cron_threads=0,
+        log_level="warn",
+    )
+    base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", db]
+    log_path = Path(workdir) / "odoo.log"
+    process = None
     try:
-        return _build(install, workdir, db, process)
+        init = subprocess.run([*base, "-i", "postventa", "--with-demo", "--stop-after-init"], capture_output=True,
+                              text=True, timeout=600, check=False)
+        if init.returncode != 0:
+            raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
+        key = odoo_env.generate_api_key(install, conf, db, login=f"bridge-{db}", key_name="bridge tests", days=1)
+        log = log_path.open("w")
+        process = subprocess.Popen([*base, "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            odoo_env.wait_http(f"{url}/web/login", process)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {log_path.read_text()[-1500:]}") from exc
     except BaseException:
-        for p in process:
-            p.kill()
+        if process is not None:
+            process.kill()
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-
-
-def _build(install, workdir: str, db: str, started: list[subprocess.Popen]) -> OdooServer:
-    port = free_port()
-    conf = Path(workdir) / "odoo.conf"
-    conf.write_text(
-        "[options]\n"
-        f"addons_path = {install.addons_path}\n"
-        f"data_dir = {workdir}/data\n"
-        "db_host = 127.0.0.1\ndb_port = 5432\ndb_user = root\ndb_password = False\n"
-        f"http_interface = 127.0.0.1\nhttp_port = {port}\n"
-        f"dbfilter = ^{db}$\nlist_db = False\nworkers = 0\nmax_cron_threads = 0\n"
-        "log_level = warn\n"
-    )
-    base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", db]
-    log_path = Path(workdir) / "odoo.log"
-    init = subprocess.run([*base, "-i", "postventa", "--with-demo", "--stop-after-init"], capture_output=True,
-                          text=True, timeout=600, check=False)
-    if init.returncode != 0:
-        raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
-    shell = subprocess.run([str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", db],
-                           input=_SHELL_SCRIPT % {"tag": db}, capture_output=True, text=True, timeout=300,
-                           check=False)
-    keys = [line.split("=", 1)[1].strip() for line in shell.stdout.splitlines() if line.startswith("APIKEY=")]
-    if not keys:
-        raise RuntimeError(f"no API key from odoo-bin shell: {(shell.stderr or shell.stdout)[-1500:]}")
-    log = log_path.open("w")
-    process = subprocess.Popen([*base, "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
-    started.append(process)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"odoo-bin exited: {log_path.read_text()[-1500:]}")
-        try:
-            httpx.get(f"{url}/web/login", timeout=2)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    server = OdooServer(url, db, keys[0], process, workdir, log_path)
-    return server
+    return OdooServer(url, db, key, process, workdir, log_path)
 
 
 # ----- one vocabulary for tests over the fake and the real Odoo -----------------------------------
