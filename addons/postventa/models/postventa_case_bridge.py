@@ -42,13 +42,16 @@ class PostventaCase(models.Model):
         # Bridge-created records skip the "created" chatter line (the case's tracking still logs changes).
         env = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).env
         Case = env["postventa.case"]
-        clean, results = [], [None] * len(records)
+        clean, results, seen = [], [None] * len(records), set()
         for index, record in enumerate(records):
             problem = self._bridge_record_problem(record)
+            if not problem and record["neon_id"] in seen:
+                problem = "neon_id appears twice in this batch"
             if problem:
                 neon_id = record.get("neon_id") if isinstance(record, dict) else None
                 results[index] = {"neon_id": neon_id, "error": problem}
             else:
+                seen.add(record["neon_id"])
                 clean.append((index, record))
         neon_ids = [int(r["neon_id"]) for _i, r in clean]
         existing = {c.neon_id: c for c in Case.search([("neon_id", "in", neon_ids)])}

@@ -53,9 +53,10 @@ class TestBridgeMethods(PostventaCommon):
     def test_bad_records_are_reported_without_failing_the_batch(self):
         results = self.Case.bridge_upsert_cases([
             {"neon_id": "7"}, {"neon_id": 8, "odo_km": -5}, "nope", self._record(9),
-            {"neon_id": 10, "attachments": [{"sha256": "xyz"}]},
+            {"neon_id": 10, "attachments": [{"sha256": "xyz"}]}, self._record(9, description="otra vez"),
         ])
-        self.assertEqual([bool(r.get("error")) for r in results], [True, True, True, False, True])
+        self.assertEqual([bool(r.get("error")) for r in results], [True, True, True, False, True, True])
+        self.assertIn("twice", results[5]["error"])
         self.assertIn("neon_id", results[0]["error"])
         self.assertIn("odo_km", results[1]["error"])
         self.assertTrue(results[3]["id"])
