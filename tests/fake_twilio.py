@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+import pytest
+
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 
@@ -161,6 +163,18 @@ def start() -> FakeTwilio:
     handler.fake = fake
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return fake
+
+
+@contextlib.contextmanager
+def running():
+    """A fake Twilio for a test module: the bridge's REST client and media downloads are pointed at it
+    through the documented test-only variables, restored afterwards."""
+    fake = start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSTVENTA_TEST_MEDIA_HOSTS", fake.hosts_env)
+        mp.setenv("POSTVENTA_TEST_TWILIO_API_URL", fake.api_url)
+        yield fake
+    fake.close()
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8 + b"\xff\xd9"

@@ -31,11 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def fake():
-    server = fake_twilio.start()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSTVENTA_TEST_MEDIA_HOSTS", server.hosts_env)
+    with fake_twilio.running() as server:
         yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,8 @@ VIN = "JTDKB20U993456789"
 
 @pytest.fixture(scope="module")
 def fake():
-    server = fake_twilio.start()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSTVENTA_TEST_MEDIA_HOSTS", server.hosts_env)
-        mp.setenv("POSTVENTA_TEST_TWILIO_API_URL", server.api_url)
+    with fake_twilio.running() as server:
         yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
