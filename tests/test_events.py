@@ -30,12 +30,25 @@ from .receiver import Receiver
 
 RAW_KEY = b"0123456789abcdef0123456789abcdef"
 WHSEC = "whsec_" + base64.b64encode(RAW_KEY).decode()
-T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # pure-policy tests only: nothing compares it with the database
+
+
+def db_now(url: str) -> datetime:
+    """The database's clock: events are stamped with ``now()``, so a test clock starts from it."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT now()").fetchone()[0]
 
 
 class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
+    """An injected clock that starts at the database's ``now()`` (taken after the test's events are
+    stored) and only moves when the test advances it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = self.now = start
+
+    @classmethod
+    def from_db(cls, url: str) -> Clock:
+        return cls(db_now(url))
 
     def __call__(self) -> datetime:
         return self.now
@@ -67,7 +80,10 @@ def pool(neon):
 
 def dispatcher_for(pool, receiver, *, clock=None, secret=WHSEC, odoo=None, **kw) -> Dispatcher:
     settings = Settings(database_url="postgresql://x/y", event_webhook_url=receiver.url, event_webhook_secret=secret)
-    return Dispatcher(pool, settings, clock=clock or Clock(), odoo=odoo, **kw)
+    if clock is None:
+        with pool.connection() as conn:
+            clock = Clock(conn.cursor(row_factory=psycopg.rows.tuple_row).execute("SELECT now()").fetchone()[0])
+    return Dispatcher(pool, settings, clock=clock, odoo=odoo, **kw)
 
 
 def add_event(url: str, type_: str = "media_processed", case: int | None = 1, data: dict | None = None) -> str:
@@ -176,15 +192,15 @@ def test_signed_delivery_verifies_with_standardwebhooks(neon, pool, receiver):
 def test_500_is_retried_on_the_schedule_with_an_injected_clock(neon, pool, receiver):
     receiver.script = [500, 503]
     event_id = add_event(neon)
-    clock = Clock()
+    clock = Clock.from_db(neon)
     d = dispatcher_for(pool, receiver, clock=clock)
     try:
         assert d.run_once()["failed"] == 1
-        assert delivery(neon, event_id)["next_attempt_at"] == T0 + timedelta(seconds=5)
+        assert delivery(neon, event_id)["next_attempt_at"] == clock.start + timedelta(seconds=5)
         assert d.run_once()["attempted"] == 0  # not due yet: nothing is sent
         clock.advance(seconds=5)
         assert d.run_once()["failed"] == 1
-        assert delivery(neon, event_id)["next_attempt_at"] == T0 + timedelta(seconds=5, minutes=5)
+        assert delivery(neon, event_id)["next_attempt_at"] == clock.start + timedelta(seconds=5, minutes=5)
         clock.advance(minutes=4, seconds=59)
         assert d.run_once()["attempted"] == 0
         clock.advance(seconds=1)
@@ -203,7 +219,7 @@ def test_500_is_retried_on_the_schedule_with_an_injected_clock(neon, pool, recei
 def test_410_disables_the_endpoint_until_re_enabled(neon, pool, receiver):
     first, second = add_event(neon, case=1), add_event(neon, case=2)
     receiver.script = [410]
-    clock = Clock()
+    clock = Clock.from_db(neon)
     d = dispatcher_for(pool, receiver, clock=clock, concurrency=1, batch=1)
     try:
         d.run_once()
@@ -224,7 +240,7 @@ def test_dead_letter_blocks_nothing_after_it_dies_and_can_be_redelivered(neon, p
     doomed = add_event(neon, case=5)
     later = add_event(neon, case=5)
     receiver.fail_when = lambda env: 500 if env["id"] == doomed else None
-    clock = Clock()
+    clock = Clock.from_db(neon)
     d = dispatcher_for(pool, receiver, clock=clock)
     try:
         for _ in range(policy.MAX_ATTEMPTS):
@@ -252,7 +268,7 @@ def test_flaky_receiver_loses_nothing_and_keeps_per_case_order(neon, pool, recei
     for i in range(240):
         case = (i % 24) + 1 if i % 10 else None
         expected[f"case/{case}" if case else None].append(add_event(neon, case=case))
-    clock = Clock()
+    clock = Clock.from_db(neon)
     d = dispatcher_for(pool, receiver, clock=clock, concurrency=8, batch=50)
     try:
         for _ in range(200):

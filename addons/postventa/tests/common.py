@@ -66,14 +66,23 @@ def load_schema(path):
         return json.load(fh)
 
 
+class _Today:
+    """``cls.today`` read afresh on every use: the date the code under test sees at that moment (a
+    class that runs across midnight must not compare yesterday's date with today's)."""
+
+    def __get__(self, instance, owner):
+        return fields.Date.context_today(owner.env["postventa.case"])
+
+
 class PostventaCommon(TransactionCase):
     """Factories and users shared by the postventa tests (data built through the ORM, like users do)."""
+
+    today = _Today()
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
-        cls.today = fields.Date.context_today(cls.env["postventa.case"])
         cls.user = new_test_user(cls.env, "pv_user", groups="postventa.group_postventa_user", name="Asesor")
         cls.manager = new_test_user(
             cls.env, "pv_manager", groups="postventa.group_postventa_warranty_manager", name="Gerente Garantías"
@@ -111,6 +120,17 @@ class PostventaCommon(TransactionCase):
             "evidence_type_ids": [fields.Command.set(evidence.ids if evidence else [])],
             **vals,
         })
+
+    @classmethod
+    def _last_covered_delivery(cls, months):
+        """The latest-ending delivery date whose ``months`` of coverage still include today. Usually
+        ``today - months``; on a day the earlier month lacks (29 Feb, 31st) that date's coverage ended
+        yesterday, so the boundary is the day after it."""
+        today = cls.today
+        delivered = today - relativedelta(months=months)
+        if delivered + relativedelta(months=months) < today:
+            delivered += relativedelta(days=1)
+        return delivered
 
     @classmethod
     def _create_vehicle(cls, months_ago=12, powertrain="gasoline", readings=(), **vals):

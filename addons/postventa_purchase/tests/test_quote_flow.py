@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import Form, tagged
@@ -20,7 +22,8 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         self.assertEqual(order.postventa_case_id, case)
         self.assertEqual(order.partner_id, case.partner_id)
         self.assertEqual(order.postventa_approval_state, "to_approve")
-        self.assertEqual(order.postventa_sla_date, self._days(3))  # severity high
+        # severity high: 3 days from the day the case was opened (its creation date, the database's clock)
+        self.assertEqual(order.postventa_sla_date, fields.Date.to_date(case.create_date) + timedelta(days=3))
         parts = order.order_line.filtered(lambda line: not line.postventa_is_labor)
         labor = order.order_line - parts
         # Pads: of the offers arriving within 3 days, the Wagner equivalent from Express is cheapest.
