@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: venv run test lint bench eval ingest media-worker migrate sync dispatch-events clean
+.PHONY: venv run test test-future test-odoo-pytest lint bench eval ingest media-worker migrate sync dispatch-events clean
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ run: venv
 ## lint, static checks, addon tests on a fresh Odoo database, bridge tests (ends on pytest's summary)
 test: venv
 	scripts/test.sh
+
+## the whole test command with every clock (pytest, Odoo, a throwaway Postgres) a year ahead
+test-future: venv
+	scripts/test_future.sh
+
+## the addon tests with pytest-odoo on an installed database (ODOO_TEST_DB, created once if missing)
+test-odoo-pytest:
+	scripts/odoo_pytest.sh
 
 lint: venv
 	scripts/lint.sh

@@ -6,7 +6,11 @@ Looks at $ODOO_HOME first (its Python: $ODOO_PYTHON, else $ODOO_HOME/../odoo-ven
 odoo-bin runs and says it is 19.x.
 
     python3 scripts/odoo_env.py            # prints ODOO_BIN=..., ODOO_PYTHON=..., ODOO_ADDONS=...
-    python3 scripts/odoo_env.py --check    # exit 0 when found, 1 otherwise (prints why)
+    python3 scripts/odoo_env.py --check    # exit 0 when found and usable, 1 when none, 2 when broken
+
+A found Odoo whose virtualenv holds a package known to break it (see ``KNOWN_BAD``) is reported as
+``ODOO_PROBLEM=<one line: what is wrong and the command that fixes it>``; `make test` and `make run`
+stop on that line instead of failing deep inside Odoo's log.
 """
 
 from __future__ import annotations
@@ -38,6 +42,41 @@ class OdooInstall:
     @property
     def addons_path(self) -> str:
         return ",".join(str(p) for p in (self.home / "addons", self.home / "odoo" / "addons", REPO / "addons"))
+
+
+# (distribution, first bad major version, why). PyPDF2 3.x removed ``isEncrypted``, which
+# sale_pdf_quote_builder's demo data (pulled in by sale_management) calls: the database fails to
+# initialise with "DeprecationError: isEncrypted". Without PyPDF2 Odoo uses pypdf.
+KNOWN_BAD = (
+    ("PyPDF2", 3, "breaks sale_pdf_quote_builder's demo data (DeprecationError: isEncrypted)"),
+)
+_VERSIONS_SCRIPT = """
+import importlib.metadata as m, sys
+for name in sys.argv[1:]:
+    try:
+        print(name, m.version(name))
+    except m.PackageNotFoundError:
+        pass
+"""
+
+
+def venv_problems(install: OdooInstall) -> list[str]:
+    """One line per known-bad package in Odoo's virtualenv, each with the command that fixes it."""
+    out = subprocess.run(
+        [str(install.python), "-c", _VERSIONS_SCRIPT, *(name for name, _major, _why in KNOWN_BAD)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    installed = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    problems = []
+    for name, bad_major, why in KNOWN_BAD:
+        version = installed.get(name)
+        major = version.split(".", 1)[0] if version else ""
+        if major.isdigit() and int(major) >= bad_major:
+            problems.append(
+                f"Odoo's virtualenv has {name} {version}, which {why}; fix: "
+                f"{install.python} -m pip uninstall -y {name}"
+            )
+    return problems
 
 
 def _candidates() -> list[tuple[Path, Path]]:
@@ -136,7 +175,11 @@ def wait_http(url: str, process: subprocess.Popen, *, timeout: float = 120.0) ->
 
 def main(argv: list[str]) -> int:
     install, reasons = find()
+    problems = venv_problems(install) if install else []
     if "--check" in argv:
+        if problems:
+            print("!!! ODOO 19 UNUSABLE — " + "; ".join(problems))
+            return 2
         if install:
             print(f"Odoo {install.version} at {install.home}")
             return 0
@@ -152,6 +195,7 @@ def main(argv: list[str]) -> int:
     print("ODOO_PYTHON=" + shlex.quote(str(install.python)))
     print("ODOO_ADDONS=" + shlex.quote(install.addons_path))
     print("ODOO_VERSION=" + shlex.quote(install.version))
+    print("ODOO_PROBLEM=" + shlex.quote("; ".join(problems)))
     return 0
 
 

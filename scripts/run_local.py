@@ -78,6 +78,11 @@ def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
 
 
 def main() -> int:
+    install, reasons = odoo_env.find()
+    problems = odoo_env.venv_problems(install) if install else []
+    if problems:
+        say("!!! ODOO 19 UNUSABLE — " + "; ".join(problems))
+        return 1
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{BRIDGE_PORT}")
@@ -93,7 +98,6 @@ def main() -> int:
     subprocess.run([python, "-m", "bridge", "migrate"], env=env, check=True, cwd=ROOT)
 
     children: list[subprocess.Popen] = []
-    install, reasons = odoo_env.find()
     if install:
         odoo, odoo_vars = start_odoo(install)
         children.append(odoo)

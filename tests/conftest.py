@@ -42,14 +42,11 @@ def db_url(empty_db_url: str) -> str:
 @pytest.fixture(params=["fake-odoo", "real-odoo"])
 def backend(request):
     """The Odoo side of sync and event tests: a local JSON-2 server, then the real Odoo 19 when installed."""
-    from .odoo_server import FakeBackend, real_backend_or_reason
+    from .odoo_server import FakeBackend, real_backend
 
     if request.param == "fake-odoo":
         fake = FakeBackend()
         yield fake
         fake.close()
         return
-    real, why = real_backend_or_reason()
-    if real is None:
-        pytest.skip(f"real Odoo unavailable: {why}")
-    yield real
+    yield real_backend()

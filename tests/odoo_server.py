@@ -30,6 +30,7 @@ from .fake_odoo import API_KEY, DB, FakeOdoo, default_faults
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://127.0.0.1:5432/postgres")
+PG_PORT = psycopg.conninfo.conninfo_to_dict(PG_ADMIN).get("port") or 5432
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,6 +59,7 @@ class OdooServer:
     process: subprocess.Popen
     workdir: str
     log_path: Path
+    admin_key: str | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -87,6 +89,10 @@ def shared_odoo() -> tuple[OdooServer | None, str]:
     if install is None:
         _failure = "no Odoo 19: " + "; ".join(reasons)
         return None, _failure
+    problems = _odoo_env().venv_problems(install)
+    if problems:
+        _failure = "Odoo 19 unusable: " + "; ".join(problems)
+        return None, _failure
     if not (REPO / "addons" / "postventa" / "__manifest__.py").is_file():
         _failure = "addons/postventa is not there yet"
         return None, _failure
@@ -105,7 +111,7 @@ def _start(install) -> OdooServer:
     port = free_port()
     conf = odoo_env.write_conf(
         install, Path(workdir) / "odoo.conf", db=db, port=port, data_dir=Path(workdir) / "data",
-        db_host="127.0.0.1", db_port=5432, db_user="root", db_password="False", workers=0, max_cron_threads=0,
+        db_host="127.0.0.1", db_port=PG_PORT, db_user="root", db_password="False", workers=0, max_cron_threads=0,
         log_level="warn",
     )
     base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", db]
@@ -187,6 +193,15 @@ class RealBackend:
     def client(self) -> OdooClient:
         return OdooClient(self.settings("postgresql://unused/x"), retries=1)
 
+    def admin_client(self) -> OdooClient:
+        """A JSON-2 client as Odoo's admin, for tests that inspect what the bridge user may not read."""
+        if not getattr(self.server, "admin_key", None):
+            conf = Path(self.server.workdir) / "odoo.conf"
+            self.server.admin_key = _odoo_env().generate_api_key(
+                _odoo_install()[0], conf, self.server.db, login="admin", key_name="tests (admin)", days=1)
+        return OdooClient(Settings(odoo_url=self.url, odoo_db=self.db, odoo_api_key=self.server.admin_key),
+                          retries=1)
+
     def cases(self, neon_ids: list[int]) -> dict[int, dict]:
         with self.client() as odoo:
             rows = odoo.call("postventa.case", "search_read", domain=[["neon_id", "in", neon_ids]],
@@ -213,6 +228,19 @@ class RealBackend:
             rows = odoo.call("postventa.event", "search_read", domain=[["event_uuid", "in", event_ids]],
                              fields=["event_uuid", "state"])
         return {r["event_uuid"]: r["state"] for r in rows}
+
+
+def real_backend() -> RealBackend:
+    """The real Odoo backend, or skip the test — or fail it when ``REQUIRE_ODOO=1`` (CI sets it), so a
+    machine that lost its Odoo cannot turn the real-Odoo tests into a green run of skips."""
+    import pytest
+
+    backend, why = real_backend_or_reason()
+    if backend is None:
+        if os.environ.get("REQUIRE_ODOO") == "1":
+            pytest.fail(f"REQUIRE_ODOO=1 but the real Odoo is unavailable: {why}")
+        pytest.skip(f"real Odoo unavailable: {why}")
+    return backend
 
 
 def real_backend_or_reason() -> tuple[RealBackend | None, str]:

@@ -27,7 +27,7 @@ from bridge.whatsapp import media_worker, outbox, outcomes
 from tests import fake_twilio
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, replies, signed_post, webhook_params
 
-from .odoo_server import real_backend_or_reason
+from .odoo_server import real_backend
 
 PUBLIC = "https://bridge.example.com"
 VIN = "JTDBR32E230012345"  # demo Corolla: delivered 20 months ago, 21,000 km six months ago
@@ -36,10 +36,7 @@ SENDER = "whatsapp:+5215519990001"
 
 @pytest.fixture(scope="module")
 def real():
-    backend, why = real_backend_or_reason()
-    if backend is None:
-        pytest.skip(f"real Odoo unavailable: {why}")
-    return backend
+    return real_backend()
 
 
 @pytest.fixture(scope="module")

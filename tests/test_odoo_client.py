@@ -102,11 +102,9 @@ def test_not_configured_and_backoff_math():
 
 
 def test_real_odoo_refusals_are_read_correctly():
-    from .odoo_server import real_backend_or_reason
+    from .odoo_server import real_backend
 
-    real, why = real_backend_or_reason()
-    if real is None:
-        pytest.skip(f"real Odoo unavailable: {why}")
+    real = real_backend()
     wrong = Settings(odoo_url=real.url, odoo_db=real.db, odoo_api_key="0" * 40)
     with OdooClient(wrong, sleep=lambda _s: None) as client, pytest.raises(OdooAuthError) as info:
         client.call("postventa.case", "bridge_changes")

@@ -3,6 +3,7 @@ from . import (
     test_bridge,
     test_decision_log,
     test_events,
+    test_policy_versions,
     test_security,
     test_tour,
     test_vehicle,

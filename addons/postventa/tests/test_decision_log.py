@@ -53,3 +53,22 @@ class TestDecisionLog(PostventaCommon):
         with self.assertRaises(AccessError):
             wizard.with_user(self.user).action_apply()
         self.assertEqual(len(self.case.decision_ids), 1)
+
+    def test_the_append_only_guard_holds_even_for_a_group_with_write_access(self):
+        """The guard in the model, not the access list, keeps the log append-only: a group that a
+        dealer's admin grants full rights on decisions still cannot change or delete one."""
+        group = self.env["res.groups"].create({"name": "Decision editors (test)"})
+        self.env["ir.model.access"].create({
+            "name": "decisions: full access (test)",
+            "model_id": self.env["ir.model"]._get_id("postventa.warranty.decision"),
+            "group_id": group.id,
+            "perm_read": True, "perm_write": True, "perm_create": True, "perm_unlink": True,
+        })
+        self.manager.group_ids = [(4, group.id)]
+        decision = self.decision.with_user(self.manager)
+        self.assertTrue(decision.has_access("write") and decision.has_access("unlink"))
+        with self.assertRaisesRegex(AccessError, "append-only"):
+            decision.write({"outcome": "eligible", "reason_text": "reescrita"})
+        with self.assertRaisesRegex(AccessError, "append-only"):
+            decision.unlink()
+        self.assertEqual((self.decision.outcome, self.case.decision_id), ("review", self.decision))
