@@ -34,5 +34,5 @@ else
 fi
 paths=$(for m in ${modules//,/ }; do echo "addons/$m"; done)
 # shellcheck disable=SC2086
-exec "$ODOO_PYTHON" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
+PYTHONPATH="${ODOO_HOME}${PYTHONPATH:+:$PYTHONPATH}" exec "$ODOO_PYTHON" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
     ${PYTEST_ARGS:-} $paths
