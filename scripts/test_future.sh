@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # The whole test command (scripts/test.sh) with every clock involved moved ahead (default a year):
-# pytest, the bridge processes, Odoo and its browser tours under Debian's faketime, against a
-# throwaway Postgres cluster started under the same faketime (its now() moves too). Proves that no
+# pytest, the bridge processes, Odoo and its browser tours under Debian's datefudge, against a
+# throwaway Postgres cluster started under the same datefudge (its now() moves too). Proves that no
 # test or demo record compares a literal date with the current one. `make test-future`;
-# FUTURE_OFFSET=+400d (any faketime offset) to try another day, e.g. one that lands on 29 February.
+# FUTURE_DATE="2028-02-29 18:30:00" to try a given moment (default: this moment + FUTURE_DAYS, 365).
+# datefudge moves only the wall clock (time, gettimeofday, CLOCK_REALTIME): sleeps and monotonic
+# timeouts keep working, which libfaketime 0.9.10 breaks for Python 3.11 (EINVAL / endless waits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-offset=${FUTURE_OFFSET:-+365d}
+when=${FUTURE_DATE:-$(date -u -d "+${FUTURE_DAYS:-365} days" '+%Y-%m-%d %H:%M:%S')}
 port=${FUTURE_PGPORT:-5439}
-lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1 || true)
-if [ -z "$lib" ]; then
-    echo "test-future: needs Debian's faketime (apt-get install faketime)"; exit 1
+if ! command -v datefudge >/dev/null; then
+    echo "test-future: needs Debian's datefudge (apt-get install datefudge)"; exit 1
 fi
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/pg-future-XXXX)
 chown postgres "$dir"
-fake=(env LD_PRELOAD="$lib" FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1)
-as_pg() { runuser -u postgres -- "${fake[@]}" "$@"; }
+as_pg() { runuser -u postgres -- datefudge "$when" "$@"; }
 stop() {
-    as_pg "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
 }
 trap stop EXIT
@@ -26,7 +26,7 @@ as_pg "$pgbin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 as_pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE ROLE root SUPERUSER LOGIN" >/dev/null
-echo "test-future: faketime $offset; throwaway Postgres on 127.0.0.1:$port says now() = \
-$(psql -tA -h 127.0.0.1 -p "$port" -d postgres -c 'SELECT now()::date'), the shell says $("${fake[@]}" date -I)"
+echo "test-future: clocks at $when UTC; throwaway Postgres on 127.0.0.1:$port says now() = \
+$(psql -tA -h 127.0.0.1 -p "$port" -d postgres -c 'SELECT now()'), the shell says $(datefudge "$when" date -Is)"
 export PGHOST=127.0.0.1 PGPORT=$port TEST_PG_ADMIN_URL="postgresql://127.0.0.1:$port/postgres"
-"${fake[@]}" scripts/test.sh
+datefudge "$when" scripts/test.sh
