@@ -29,6 +29,7 @@ class Settings:
     admin_api_key: str = field(default="", repr=False)
     media_processing: str = "queue"
     media_dir: str = "var/media"
+    media_allow_loopback: bool = False  # development only: media from loopback hosts (the simulator)
     event_webhook_url: str = ""
     event_webhook_secret: str = field(default="", repr=False)
     pinecone_api_key: str = field(default="", repr=False)
@@ -48,6 +49,7 @@ class Settings:
             admin_api_key=_env("ADMIN_API_KEY"),
             media_processing=_env("MEDIA_PROCESSING", "queue").lower(),
             media_dir=_env("MEDIA_DIR", "var/media"),
+            media_allow_loopback=_env("MEDIA_ALLOW_LOOPBACK").lower() in ("1", "true", "yes"),
             event_webhook_url=_env("EVENT_WEBHOOK_URL"),
             event_webhook_secret=_env("EVENT_WEBHOOK_SECRET"),
             pinecone_api_key=_env("PINECONE_API_KEY"),
