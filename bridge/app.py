@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from contextlib import asynccontextmanager
 from urllib.parse import unquote_to_bytes
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        install_access_log_redaction()
         app.state.pool = db.make_pool(settings.database_url, name="web")
         try:
             yield
@@ -77,6 +79,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 RETRY_AFTER_S = 5
+# A phone number in a URL (``/admin/cases/whatsapp:+52155…``, percent-encoded or not).
+_PHONE_IN_URL = re.compile(r"(\+|%2B)\d{4,}(\d{2})", re.IGNORECASE)
+
+
+class RedactPhones(logging.Filter):
+    """Access-log lines keep the path but not the phone number in it (``+52…78`` becomes ``+***78``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_PHONE_IN_URL.sub(r"\1***\2", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def install_access_log_redaction() -> None:
+    """After uvicorn configured its loggers (the app's start-up runs later), once per process."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactPhones) for f in access.filters):
+        access.addFilter(RedactPhones())
 
 
 class RejectNul:
