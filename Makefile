@@ -43,7 +43,7 @@ ingest: venv
 	$(PY) -m bridge ingest data/manuals
 
 media-worker: venv
-	$(PY) -m bridge media-worker
+	$(if $(TWILIO_AUTH_TOKEN),,MEDIA_ALLOW_LOOPBACK=1) $(PY) -m bridge media-worker
 
 migrate: venv
 	$(PY) -m bridge migrate

@@ -258,7 +258,7 @@ def run_design(name: str, args, fake_port: int) -> dict:
     media_dir = tempfile.mkdtemp(prefix=f"pv-bench-{name}-")
     env = {**os.environ, "DATABASE_URL": url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "TWILIO_WHATSAPP_FROM": "+14155238886", "PUBLIC_BASE_URL": public, "MEDIA_DIR": media_dir,
-           "MEDIA_PROCESSING": "queue", "POSTVENTA_TEST_MEDIA_HOSTS": f"127.0.0.1:{fake_port}",
+           "MEDIA_PROCESSING": "queue", "MEDIA_ALLOW_LOOPBACK": "1",
            "POSTVENTA_TEST_TWILIO_API_URL": f"http://127.0.0.1:{fake_port}", "RAG_EMBEDDER": "none",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     factory = "bridge.app:create_app" if name.startswith("queue") else "bench.bench_webhook:naive_app"

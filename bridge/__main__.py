@@ -21,6 +21,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "ingest": ("bridge.rag.ingest", "index technical manuals for /query_hybrid"),
     "dispatch-events": ("bridge.events.dispatch", "pull Odoo's outbox and deliver events"),
     "simulate-whatsapp": ("bridge.whatsapp.simulate", "play a customer against the webhook"),
+    "purge": ("bridge.purge", "delete personal data older than RETENTION_DAYS (default 180)"),
+    "erase-contact": ("bridge.erase_contact", "erase one WhatsApp contact's data (warranty records kept)"),
 }
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from contextlib import asynccontextmanager
+from urllib.parse import unquote_to_bytes
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -30,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        install_access_log_redaction()
         app.state.pool = db.make_pool(settings.database_url, name="web")
         try:
             yield
@@ -54,6 +59,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse(status_code=422, content={"error": "invalid request", "detail": problems})
 
+    @app.exception_handler(psycopg_pool.PoolTimeout)
+    @app.exception_handler(psycopg.OperationalError)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s: database unavailable (%s)", request.method, request.scope.get("route_path", "?"),
+                  type(exc).__name__)
+        return JSONResponse(status_code=503, content={"error": "database temporarily unavailable"},
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(psycopg.DataError)
+    async def _bad_data(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # A value Postgres cannot take (out of range, bad encoding): the caller's input, not our failure.
+        return JSONResponse(status_code=400, content={"error": "a parameter has a value the database refuses"})
+
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
+    app.add_middleware(RejectNul)
     return app
+
+
+RETRY_AFTER_S = 5
+# A phone number in a URL (``/admin/cases/whatsapp:+52155…``, percent-encoded or not).
+_PHONE_IN_URL = re.compile(r"(\+|%2B)\d{4,}(\d{2})", re.IGNORECASE)
+
+
+class RedactPhones(logging.Filter):
+    """Access-log lines keep the path but not the phone number in it (``+52…78`` becomes ``+***78``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_PHONE_IN_URL.sub(r"\1***\2", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def install_access_log_redaction() -> None:
+    """After uvicorn configured its loggers (the app's start-up runs later), once per process."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactPhones) for f in access.filters):
+        access.addFilter(RedactPhones())
+
+
+class RejectNul:
+    """ASGI middleware: a NUL byte in the path or query string is a 400 before any route runs.
+
+    Postgres text cannot hold NUL (psycopg raises DataError) and no field of the API needs one.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"\x00" in unquote_to_bytes(scope.get("query_string", b""))
+        ):
+            response = JSONResponse(status_code=400, content={"error": "NUL byte in the URL",
+                                                              "detail": "remove the NUL (%00) character"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -16,6 +16,16 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def _int_env(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -27,8 +37,11 @@ class Settings:
     twilio_whatsapp_from: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     admin_api_key: str = field(default="", repr=False)
+    customer_token_secret: str = field(default="", repr=False)  # HMAC key of customer tokens (docs/security.md)
+    retention_days: int = 180  # personal data in the channel store (python -m bridge purge)
     media_processing: str = "queue"
     media_dir: str = "var/media"
+    media_allow_loopback: bool = False  # development only: media from loopback hosts (the simulator)
     event_webhook_url: str = ""
     event_webhook_secret: str = field(default="", repr=False)
     pinecone_api_key: str = field(default="", repr=False)
@@ -46,8 +59,11 @@ class Settings:
             twilio_whatsapp_from=_env("TWILIO_WHATSAPP_FROM"),
             public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             admin_api_key=_env("ADMIN_API_KEY"),
+            customer_token_secret=_env("CUSTOMER_TOKEN_SECRET"),
+            retention_days=_int_env("RETENTION_DAYS", 180),
             media_processing=_env("MEDIA_PROCESSING", "queue").lower(),
             media_dir=_env("MEDIA_DIR", "var/media"),
+            media_allow_loopback=_env("MEDIA_ALLOW_LOOPBACK").lower() in ("1", "true", "yes"),
             event_webhook_url=_env("EVENT_WEBHOOK_URL"),
             event_webhook_secret=_env("EVENT_WEBHOOK_SECRET"),
             pinecone_api_key=_env("PINECONE_API_KEY"),
@@ -63,6 +79,10 @@ class Settings:
             )
         if not self.database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("DATABASE_URL must be a postgresql:// URL")
+        if self.customer_token_secret and len(self.customer_token_secret) < 32:
+            raise ConfigError("CUSTOMER_TOKEN_SECRET must have at least 32 characters")
+        if not 30 <= self.retention_days <= 3650:
+            raise ConfigError("RETENTION_DAYS must be between 30 and 3650")
         if self.event_webhook_url and not self.event_webhook_secret:
             raise ConfigError("EVENT_WEBHOOK_URL is set but EVENT_WEBHOOK_SECRET is not")
 
@@ -96,6 +116,8 @@ class Settings:
             off.append("Pinecone (local vectors in Postgres are used)")
         if not self.webhook_enabled:
             off.append("event webhooks to Make/n8n (EVENT_WEBHOOK_URL unset; pull feed only)")
+        if not self.customer_token_secret:
+            off.append("customer tokens (CUSTOMER_TOKEN_SECRET unset: only the dealer key gets case data)")
         if not self.admin_api_key:
             off.append("admin API (ADMIN_API_KEY unset: /admin answers 503)")
         return off

@@ -86,6 +86,8 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{BRIDGE_PORT}")
+    if not env.get("TWILIO_AUTH_TOKEN"):  # the simulator serves its photos from loopback (docs/security.md)
+        env.setdefault("MEDIA_ALLOW_LOOPBACK", "1")
     if not env.get("ADMIN_API_KEY"):
         RUN.mkdir(exist_ok=True)
         key_file = RUN / "admin_api_key"

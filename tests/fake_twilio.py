@@ -55,10 +55,6 @@ class FakeTwilio:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def hosts_env(self) -> str:
-        return f"127.0.0.1:{self.port},localhost:{self.port}"
-
     def add_media(self, data: bytes, content_type: str, **options) -> str:
         key = "ME" + uuid.uuid4().hex
         self.media[key] = MediaItem(data, content_type, **options)
@@ -167,11 +163,11 @@ def start() -> FakeTwilio:
 
 @contextlib.contextmanager
 def running():
-    """A fake Twilio for a test module: the bridge's REST client and media downloads are pointed at it
-    through the documented test-only variables, restored afterwards."""
+    """A fake Twilio for a test module: the bridge's REST client is pointed at it through the documented
+    test-only variable, and media from loopback is allowed (the development flag), both restored afterwards."""
     fake = start()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSTVENTA_TEST_MEDIA_HOSTS", fake.hosts_env)
+        mp.setenv("MEDIA_ALLOW_LOOPBACK", "1")
         mp.setenv("POSTVENTA_TEST_TWILIO_API_URL", fake.api_url)
         yield fake
     fake.close()

@@ -25,6 +25,7 @@ SCHEMA = json.loads(
     (Path(__file__).resolve().parent.parent / "addons/postventa_purchase/schemas/spareparts.json").read_text()
 )
 API_KEY = "spareparts-test-key-0123456789"
+DEALER_KEY = "dealer-admin-key-for-spareparts-tests"  # the bridge's ADMIN_API_KEY: a dealer system may ask anything
 DB = "pvp_spareparts"
 
 
@@ -224,15 +225,15 @@ def odoo() -> Iterator[Json2Server]:
 
 
 def _client(settings: Settings) -> TestClient:
-    # No ``with``: the app's lifespan (Neon pool) is not started; /spareparts only talks to Odoo.
-    return TestClient(create_app(settings))
+    # No ``with``: the app's lifespan (Neon pool) is not started; a dealer's /spareparts only talks to Odoo.
+    return TestClient(create_app(settings), headers={"Authorization": f"Bearer {DEALER_KEY}"})
 
 
 @pytest.fixture
 def client(odoo: Json2Server) -> TestClient:
     odoo.calls.clear()
     odoo.fail_status = None
-    return _client(Settings(odoo_url=odoo.url, odoo_db=DB, odoo_api_key=API_KEY))
+    return _client(Settings(odoo_url=odoo.url, odoo_db=DB, odoo_api_key=API_KEY, admin_api_key=DEALER_KEY))
 
 
 def test_sample_payload_is_schema_valid():
@@ -298,7 +299,7 @@ def test_odoo_errors_become_reasons(client, odoo):
 
 
 def test_wrong_key_is_a_bad_gateway(odoo):
-    settings = Settings(odoo_url=odoo.url, odoo_db=DB, odoo_api_key="wrong-key-000000")
+    settings = Settings(odoo_url=odoo.url, odoo_db=DB, odoo_api_key="wrong-key-000000", admin_api_key=DEALER_KEY)
     r = _client(settings).get("/spareparts", params={"part_number": "QC1210"})
     assert r.status_code == 502
     assert "API key" in r.json()["error"]
@@ -306,13 +307,13 @@ def test_wrong_key_is_a_bad_gateway(odoo):
 
 
 def test_odoo_not_configured_or_down_is_503():
-    r = _client(Settings()).get("/spareparts", params={"part_number": "04465-02220"})
+    r = _client(Settings(admin_api_key=DEALER_KEY)).get("/spareparts", params={"part_number": "04465-02220"})
     assert r.status_code == 503
     assert "ODOO_URL" in r.json()["detail"]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    down = Settings(odoo_url=f"http://127.0.0.1:{port}", odoo_db=DB, odoo_api_key=API_KEY)
+    down = Settings(odoo_url=f"http://127.0.0.1:{port}", odoo_db=DB, odoo_api_key=API_KEY, admin_api_key=DEALER_KEY)
     r = _client(down).get("/spareparts", params={"part_number": "04465-02220"})
     assert r.status_code == 503
 

@@ -38,7 +38,7 @@ def settings(db_url, tmp_path_factory, fake) -> Settings:
         )
     return Settings(database_url=db_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")))
+                    media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import psycopg_pool
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..whatsapp import inbound, signature
@@ -60,6 +61,20 @@ def twiml(replies: list[str]) -> Response:
     return Response(content=str(response), media_type="application/xml")
 
 
+class BodyTooLarge(Exception):
+    """The request body passed the limit (the rest is never read)."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read chunk by chunk (chunked or not) and abandoned as soon as it passes ``limit``."""
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf.extend(chunk)
+        if len(buf) > limit:
+            raise BodyTooLarge
+    return bytes(buf)
+
+
 def _process(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
     with pool.connection() as conn:
         return inbound.handle(conn, params)
@@ -87,12 +102,16 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
         return PlainTextResponse(choice.refusal, status_code=503)
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return PlainTextResponse("expected application/x-www-form-urlencoded", status_code=415)
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         return PlainTextResponse("body too large or bad Content-Length", status_code=413)
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        return PlainTextResponse("body too large", status_code=413)
+    try:
+        raw = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return PlainTextResponse("body too large", status_code=413, headers={"Connection": "close"})
+    except ClientDisconnect:
+        log.info("whatsapp webhook: client disconnected before sending the whole body (peer=%s)", client_host)
+        return PlainTextResponse("client disconnected", status_code=400)
     try:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=100)
     except (UnicodeDecodeError, ValueError):

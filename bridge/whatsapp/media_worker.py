@@ -83,7 +83,7 @@ class Worker:
         try:
             with jobs.Heartbeat(self.settings.database_url, job, self.lease_seconds):
                 item = media.download(payload["url"], auth, payload.get("content_type", ""),
-                                      dev_loopback=not self.settings.twilio_enabled)
+                                      allow_loopback=self.settings.media_allow_loopback)
         except media.MediaError as exc:
             if exc.transient and job.attempts < job.max_attempts:
                 delay = self.retry_base_seconds * 2 ** (job.attempts - 1)
