@@ -98,7 +98,7 @@ def bearer(contact: str, ttl: int = 3600, now: float | None = None, secret: str 
 
 def test_a_customer_sees_only_their_own_cases(client, settings):
     alice, alice_case = make_customer(client, settings.database_url)
-    bob, bob_case = make_customer(client, settings.database_url)
+    _bob, bob_case = make_customer(client, settings.database_url)
     me = client.get("/app/api/me", headers=bearer(alice))
     assert me.status_code == 200, me.text
     assert [c["id"] for c in me.json()["cases"]] == [alice_case]
@@ -232,8 +232,8 @@ def test_accepting_in_the_app_queues_the_same_odoo_call_as_acepto(client, settin
     r = client.post(f"/app/api/cases/{case_id}/quote/accept", headers=bearer(alice))
     assert r.status_code == 202 and r.json()["case"]["quote"]["accepted"] is True
     client.post(f"/app/api/cases/{case_id}/quote/accept", headers=bearer(alice))  # twice: one call
-    calls = q(settings.database_url, "SELECT dedupe_key, method, kwargs FROM wa_odoo_calls WHERE kwargs->>'neon_id' = %s",
-              str(case_id))
+    calls = q(settings.database_url,
+              "SELECT dedupe_key, method, kwargs FROM wa_odoo_calls WHERE kwargs->>'neon_id' = %s", str(case_id))
     assert calls == [{"dedupe_key": f"accept_quote:{case_id}:S00077", "method": "bridge_accept_quote",
                       "kwargs": {"neon_id": case_id}}]
     # The bridge emits no quote.accepted of its own: Odoo stays its one producer.

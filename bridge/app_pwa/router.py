@@ -19,7 +19,6 @@ import httpx
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..api.deps import Caller, get_conn, get_settings

@@ -265,7 +265,6 @@
       localStorage.setItem(TOKEN, m[1]);
       history.replaceState(null, '', location.pathname);
     }
-    if ('serviceWorker' in navigator) navigator.serviceWorker.register('/app/sw.js', {scope: '/app/'}).catch(function () {});
     if (!token()) {
       main.innerHTML = '<h1>Mi caso</h1><p class="lead">Abre el enlace «Ver mi caso» que te enviamos por WhatsApp.</p>';
       return;
@@ -274,7 +273,12 @@
     var last = localStorage.getItem(LAST);
     if (last) { setState(JSON.parse(last), true); route(); }
     setOffline(!navigator.onLine);
-    refresh().then(flush);
+    /* The service worker (and its shell download) waits until the first screen is up: it must not compete
+       with the first paint on a slow network. */
+    refresh().then(function () {
+      if ('serviceWorker' in navigator) navigator.serviceWorker.register('/app/sw.js', {scope: '/app/'}).catch(function () {});
+      return flush();
+    });
     addEventListener('hashchange', function () { say(''); route(); main.focus(); });
     addEventListener('online', function () { setOffline(false); flush(); refresh(); });
     addEventListener('offline', function () { setOffline(true); });

@@ -1,7 +1,7 @@
 /* Service worker of the customer's app: offline shell + Background Sync of queued uploads. docs/pwa.md */
 'use strict';
 var CACHE = 'pv-shell-v1';
-var SHELL = ['/app/', '/app/app.js', '/app/app.css', '/app/manifest.webmanifest', '/app/icon.svg',
+var SHELL = ['/app/', '/app/app.js', '/app/manifest.webmanifest', '/app/icon.svg',
   '/app/icon-192.png', '/app/icon-512.png'];
 
 self.addEventListener('install', function (e) {
