@@ -31,7 +31,9 @@ from .odoo_server import real_backend
 
 PUBLIC = "https://bridge.example.com"
 VIN = "JTDBR32E230012345"  # demo Corolla: delivered 20 months ago, 21,000 km six months ago
-SENDER = "whatsapp:+5215519990001"
+SENDER = "whatsapp:+5215512345678"  # the demo Corolla's owner, writing from the phone on file
+STRANGER = "whatsapp:+5215519990002"  # a number the dealer does not know
+PLATE = "MNA-123-A"  # the demo Corolla's plate
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +60,8 @@ def settings(real, db_url, tmp_path_factory, fake) -> Settings:
                     media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True)
 
 
-def say(client, text: str = "", media=()) -> list[str]:
-    response = signed_post(client, webhook_params(SENDER, text, media=list(media)), public_url=PUBLIC)
+def say(client, text: str = "", media=(), sender: str = SENDER) -> list[str]:
+    response = signed_post(client, webhook_params(sender, text, media=list(media)), public_url=PUBLIC)
     assert response.status_code == 200, response.text
     return replies(response)
 
@@ -95,8 +97,8 @@ def q(settings: Settings, sql: str, *args) -> list[dict]:
         return conn.execute(sql, args).fetchall()
 
 
-def sent_to(fake) -> list[dict]:
-    return [m for m in fake.messages if m["To"] == SENDER]
+def sent_to(fake, sender: str = SENDER) -> list[dict]:
+    return [m for m in fake.messages if m["To"] == sender]
 
 
 def odoo_case(settings: Settings, neon_id: int) -> dict:
@@ -224,3 +226,45 @@ def test_rejecting_the_first_guess_offers_the_other_candidates_first():
     assert again.state["options"] == out.state["options"]
     done = conversation.handle(again.state, Inbound("1"), context)
     assert done.state["step"] == "evidence" and done.state["required"] == ["warning_light_photo", "odometer_photo"]
+
+
+def test_a_stranger_with_the_owners_plate_gets_no_decision_about_the_vehicle(settings, fake):
+    """Identity rule (issue 11 item 3), the whole loop: a new number sends another customer's plate, a km
+    reading, a symptom and the photos. No VIN echo, the Odoo case goes to review as "owner unverified",
+    and the stranger is told only that an advisor will confirm the vehicle is theirs."""
+    sync_once(settings)
+    with TestClient(create_app(settings)) as client:
+        say(client, "Hola", sender=STRANGER)
+        answer = "\n".join(say(client, PLATE, sender=STRANGER))
+        assert VIN not in answer, answer
+        say(client, "27,100 km", sender=STRANGER)
+        proposed = say(client, "se prende el foquito de la batería con el motor prendido", sender=STRANGER)
+        if "Alternador no carga" not in proposed[0]:
+            menu = say(client, "no", sender=STRANGER)[0]
+            proposed = say(client, re.findall(r"^(\d+)\. Alternador no carga$", menu, re.M)[0], sender=STRANGER)
+        if "foto" not in proposed[0]:
+            say(client, "Sí", sender=STRANGER)
+        for photo in (b"tablero ajeno", b"odometro ajeno"):
+            say(client, media=[(fake.add_media(JPEG + photo, "image/jpeg"), "image/jpeg")], sender=STRANGER)
+    work(settings)
+    [case] = q(settings, "SELECT * FROM cases WHERE contact_id = %s", STRANGER)
+    assert case["status"] == "complete" and case["vin"] is None, case
+    assert sync_once(settings) == 0
+    with OdooClient(settings, retries=1) as odoo:
+        [in_odoo] = odoo.call("postventa.case", "search_read", domain=[["neon_id", "=", case["id"]]],
+                              fields=["vehicle_id", "owner_unverified", "warranty_status", "ticket_id"])
+    assert in_odoo["vehicle_id"] and in_odoo["owner_unverified"], in_odoo
+    assert (in_odoo["warranty_status"], in_odoo["ticket_id"]) == ("review", False), in_odoo
+    assert sync_once(settings) == 0
+    [case] = q(settings, "SELECT * FROM cases WHERE id = %s", case["id"])
+    assert case["decision"]["reasons"][0]["code"] == "owner_unverified", case["decision"]
+    before = len(sent_to(fake, STRANGER))
+    assert dispatch_once(settings) == 0
+    deadline = time.monotonic() + 30
+    while len(sent_to(fake, STRANGER)) == before and time.monotonic() < deadline:
+        notify(settings)
+    told = sent_to(fake, STRANGER)[before:]
+    assert len(told) == 1, told
+    assert "confirmará que el vehículo es tuyo" in told[0]["Body"], told[0]["Body"]
+    for leak in (VIN, "aplica", "GT/", "Cubierto", "Juan"):
+        assert leak not in told[0]["Body"], told[0]["Body"]

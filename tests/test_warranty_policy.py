@@ -171,3 +171,14 @@ def test_inputs_are_json_ready_and_complete():
     assert again["delivery_date"] == "2023-03-15"
     assert again["odometer_history"] == [{"date": "2024-01-01", "km": 10000}]
     assert again["evidence_required"] == ["odometer_photo"]
+
+
+def test_an_unverified_owner_always_goes_to_review_first_and_keeps_every_reason():
+    """Identity rule (issue 11 item 3): no decision about a vehicle is made for a number its owner never gave."""
+    covered = wp.evaluate(POLICY, facts(owner_verified=False))
+    assert (covered.outcome, codes(covered)) == (wp.REVIEW, ["owner_unverified", "covered"])
+    assert covered.inputs["owner_verified"] is False
+    expired = wp.evaluate(POLICY, facts(owner_verified=False, evaluation_date=date(2027, 1, 1)))
+    assert (expired.outcome, codes(expired)) == (wp.REVIEW, ["owner_unverified", "time_exceeded"])
+    assert "dueño" in expired.reasons[0].message
+    assert wp.evaluate(POLICY, facts()).inputs["owner_verified"] is True

@@ -24,8 +24,9 @@ def _port() -> int:
 def test_simulator_completes_a_case_against_a_running_bridge(db_url, tmp_path):
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ODOO_", "POSTVENTA_TEST_"))}
+    # MEDIA_ALLOW_LOOPBACK: what `make run` / `make media-worker` set without Twilio keys (the simulator's media).
     env.update(DATABASE_URL=db_url, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", MEDIA_DIR=str(tmp_path),
-               RAG_EMBEDDER="none")
+               MEDIA_ALLOW_LOOPBACK="1", RAG_EMBEDDER="none")
     bridge = [sys.executable, "-m", "bridge", "--log-level", "WARNING"]
     procs = [
         subprocess.Popen([*bridge, "serve", "--port", str(port)], cwd=ROOT, env=env,

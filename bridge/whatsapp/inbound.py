@@ -86,7 +86,7 @@ def handle(conn: psycopg.Connection, params: dict[str, str]) -> Result:
             ctx = Context(
                 faults=faults,
                 case=store.current_case(conn, sender, prev_case),
-                vehicle_by_plate=lambda plate: store.vehicle_by_plate(conn, plate),
+                vehicle_by_plate=lambda plate: store.vehicle_by_plate(conn, plate, sender),
                 fault_matcher=adapters.fault_matcher(faults),
             )
             out = conversation.handle(state, Inbound(body, media, profile), ctx)

@@ -93,6 +93,10 @@ MESSAGES: dict[str, str] = {
     ),
     "warranty_parts_line": "• {name}: {supplier}, {price} {currency}{stock}\n",
     "warranty_parts_header": "Refacciones sugeridas:\n",
+    "warranty_owner_unverified": (
+        "Recibimos tu caso #{case_id}. Para proteger los datos de cada cliente, un asesor confirmará que el "
+        "vehículo es tuyo antes de darte una respuesta; te contactaremos por aquí."
+    ),
     "warranty_review": (
         "Tu caso #{case_id} requiere revisión de un especialista; una persona lo revisará "
         "y te avisaremos por aquí."

@@ -111,10 +111,17 @@ def _notify(conn: psycopg.Connection, settings: Settings, event: dict[str, Any],
     return int(new)
 
 
+def _reason_codes(reasons: Any) -> set[str]:
+    return {r.get("code") for r in reasons if isinstance(r, dict)} if isinstance(reasons, list) else set()
+
+
 def _warranty(settings: Settings, data: dict, case: dict) -> tuple[str, str, dict]:
     decision = case["decision"] or {}
     outcome = data.get("outcome") or data.get("warranty_status") or decision.get("outcome") or case["warranty_status"]
     case_id = case["id"]
+    if "owner_unverified" in _reason_codes(data.get("reasons")) | _reason_codes(decision.get("reasons")):
+        # Identity rule: nothing about the vehicle (decision, ticket, reasons, parts) to an unverified sender.
+        return "warranty_owner_unverified", msg("warranty_owner_unverified", case_id=case_id), {"1": str(case_id)}
     if outcome == "eligible":
         ticket = data.get("ticket") or case["ticket"] or decision.get("ticket") or msg("ticket_pending")
         if isinstance(ticket, dict):

@@ -61,11 +61,13 @@ def current_case(conn: psycopg.Connection, contact_id: str, case_id: int | None)
     return conn.execute(_CASE_SUMMARY + "WHERE contact_id = %s ORDER BY id DESC LIMIT 1", (contact_id,)).fetchone()
 
 
-def vehicle_by_plate(conn: psycopg.Connection, plate: str) -> str | None:
+def vehicle_by_plate(conn: psycopg.Connection, plate: str, contact_id: str) -> str | None:
+    """The VIN this same contact gave before for this plate. Never another contact's: a plate alone
+    proves nothing about who is asking (identity rule, docs/security.md)."""
     row = conn.execute(
         "SELECT vin FROM cases WHERE regexp_replace(upper(plate), '[^A-Z0-9]', '', 'g') = %s "
-        "AND vin IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT 1",
-        (plate_key(plate),),
+        "AND contact_id = %s AND vin IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT 1",
+        (plate_key(plate), contact_id),
     ).fetchone()
     return row["vin"] if row else None
 

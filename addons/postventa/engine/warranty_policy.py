@@ -8,6 +8,11 @@ Precedence: a definite "no" (wear item, not covered, coverage expired by time or
 otherwise anything uncertain (unknown vehicle, fault, delivery date or odometer, contradictory
 odometer, missing evidence) sends the case to a person (``review``); otherwise ``eligible``.
 Coverage limits are inclusive: on the last day and at the last kilometre the car is covered.
+
+Identity rule: when the person asking is not verified as the vehicle's owner (``owner_verified`` false:
+the WhatsApp number is not the owner's phone on file and no one at the dealer confirmed it), the outcome
+is ``review`` whatever else holds, with ``owner_unverified`` first and the other reasons kept for the
+person who checks; no decision about someone else's vehicle is made automatically.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ class CaseFacts:
     fault_coverage_code: str | None = None
     evidence_required: frozenset[str] = frozenset()
     evidence_provided: frozenset[str] = frozenset()
+    owner_verified: bool = True
 
     def as_inputs(self) -> dict:
         """The inputs as JSON-ready data, stored with every decision."""
@@ -260,6 +266,14 @@ def evaluate(policy: Policy, facts: CaseFacts) -> Decision:
             f"Cubierto por «{chosen.name}» hasta el {expires_on.isoformat()} o {_fmt_km(chosen.km)} km.",
             {"coverage": chosen.code, "expires_on": expires_on.isoformat(), "km_limit": chosen.km},
         )]
+    if not facts.owner_verified:
+        outcome = REVIEW
+        reasons = [Reason(
+            "owner_unverified",
+            REVIEW,
+            "Dueño no verificado: el número de WhatsApp no es el teléfono registrado del dueño del vehículo; "
+            "confirmar la identidad antes de decidir.",
+        ), *reasons]
     return Decision(
         outcome=outcome,
         reasons=tuple(reasons),

@@ -270,6 +270,7 @@ class PostventaCase(models.Model):
             fault_coverage_code=fault.coverage_code or None,
             evidence_required=frozenset(self.evidence_ids.filtered("required").mapped("code")),
             evidence_provided=frozenset(self.evidence_ids.filtered("provided").mapped("code")),
+            owner_verified=not self.owner_unverified,
         )
 
     def _decision_vals(self, result, policy):
@@ -317,7 +318,8 @@ class PostventaCase(models.Model):
         best = {}
         for case, result in engine_results:
             codes = {r.code for r in result.reasons}
-            if case.vehicle_id and case.odometer_km and not codes & {"odometer_inconsistent", "odometer_implausible"}:
+            distrusted = {"odometer_inconsistent", "odometer_implausible", "owner_unverified"}
+            if case.vehicle_id and case.odometer_km and not codes & distrusted:
                 current = best.get(case.vehicle_id.id)
                 if not current or case.odometer_km > current.odometer_km:
                     best[case.vehicle_id.id] = case

@@ -1,8 +1,16 @@
-"""The bridge's side of postventa.case: batch methods called over JSON-2 (docs/odoo-bridge-contract.md)."""
+"""The bridge's side of postventa.case: batch methods called over JSON-2 (docs/odoo-bridge-contract.md).
+
+Identity rule (docs/security.md): a WhatsApp number is linked to a customer only by data the dealer
+trusts: the customer's phone on file, or a warranty manager's confirmation (``action_confirm_owner``).
+A VIN or plate alone never makes its owner the customer of a case: a case whose vehicle belongs to
+someone whose phone is not the sender's is ``owner_unverified`` (its customer stays the sender's own
+contact) and the warranty engine sends it to review with the ``owner_unverified`` reason.
+"""
 
 import base64
 import binascii
 import hashlib
+import re
 from datetime import datetime
 
 from odoo import api, fields, models
@@ -12,10 +20,58 @@ from ..engine import vin as vin_rules
 
 MAX_BATCH = 500
 NEON_STATUSES = {"open", "handoff", "cancelled", "complete"}
+_IDENTITY_FIELDS = {"owner_unverified", "owner_confirmed_by_id"}
+
+
+def phone_key(phone):
+    """Digits that identify a Mexican/E.164 number whatever its formatting (+52 1 55… = +52 55… = 55…)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("521"):
+        digits = "52" + digits[3:]  # the mobile "1" WhatsApp still sends for Mexico
+    if len(digits) == 10:
+        digits = "52" + digits
+    return digits if len(digits) >= 8 else ""
 
 
 class PostventaCase(models.Model):
     _inherit = "postventa.case"
+
+    owner_unverified = fields.Boolean(
+        string="Unverified Owner", readonly=True, copy=False,
+        help="The WhatsApp number is not the vehicle owner's phone on file and nobody confirmed it: "
+             "the warranty goes to review and the customer is told nothing about the vehicle.",
+    )
+    owner_confirmed_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(_IDENTITY_FIELDS & set(vals) for vals in vals_list) and not self.env.su:
+            raise AccessError(self.env._("Only the bridge or the Confirm Owner action may change the owner check."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if _IDENTITY_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(self.env._("Only the bridge or the Confirm Owner action may change the owner check."))
+        return super().write(vals)
+
+    def action_confirm_owner(self):
+        """A warranty manager checked that the WhatsApp sender is the vehicle's owner (or acts for them)."""
+        if not self.env.user.has_group("postventa.group_postventa_warranty_manager"):
+            raise AccessError(self.env._("Only a warranty manager may confirm a vehicle's owner."))
+        cases = self.filtered("owner_unverified")
+        cases.check_access("write")
+        for case in cases:
+            case.sudo().write({
+                "owner_unverified": False,
+                "owner_confirmed_by_id": self.env.user.id,
+                "partner_id": (case.vehicle_id.partner_id or case.partner_id).id,
+            })
+            case.message_post(body=self.env._("Owner confirmed by %(user)s for WhatsApp %(phone)s.",
+                                              user=self.env.user.name, phone=case.whatsapp_contact or "-"))
+        decided = cases.filtered(lambda c: c.state in ("evaluated", "in_progress") or c.is_ready)
+        if decided:
+            decided.action_evaluate_warranty()
+        return True
 
     @api.model
     def _check_bridge_access(self):
@@ -62,13 +118,17 @@ class PostventaCase(models.Model):
                 (r.get("falla_tipo") or "").strip().upper() for _i, r in clean
             ])])
         }
-        partners = self._bridge_partners([r for _i, r in clean], vehicles)
+        partners, unverified = self._bridge_partners([r for _i, r in clean], vehicles)
         to_create, to_update = [], []
         for index, record in clean:
             neon_id = int(record["neon_id"])
-            vals = self._bridge_case_vals(record, vehicles, faults, partners)
+            vals = dict(self._bridge_case_vals(record, vehicles, faults, partners),
+                        owner_unverified=unverified[neon_id])
             case = existing.get(neon_id)
             if case:
+                if case.owner_confirmed_by_id:  # a person's confirmation outlasts later syncs
+                    vals.pop("partner_id")
+                    vals.pop("owner_unverified")
                 to_update.append((index, case, vals))
             else:
                 to_create.append((index, dict(vals, neon_id=neon_id)))
@@ -131,18 +191,25 @@ class PostventaCase(models.Model):
 
     @api.model
     def _bridge_partners(self, records, vehicles):
-        """Customers by WhatsApp number: the vehicle's owner, an existing contact, or a new one."""
+        """Customers by WhatsApp number, and whether each case's vehicle is the sender's (identity rule).
+
+        Returns ``({neon_id: partner}, {neon_id: owner_unverified})``. The vehicle's owner is the customer
+        only when the sender's number is the owner's phone on file (or one of the owner company's
+        contacts'); otherwise the customer is the sender's own contact (found by phone, or created).
+        """
         Partner = self.env["res.partner"].sudo()
         phones = {r["contact_id"].removeprefix("whatsapp:") for r in records if r.get("contact_id")}
         known = {p.phone: p for p in Partner.search([("phone", "in", list(phones))])} if phones else {}
-        owners, by_phone, new_contacts = {}, {}, {}
+        owners, by_phone, new_contacts, unverified = {}, {}, {}, {}
         for record in records:
+            neon_id = int(record["neon_id"])
             phone = (record.get("contact_id") or "").removeprefix("whatsapp:")
             vehicle = self._bridge_vehicle_for(record, vehicles)
-            if vehicle.partner_id:
-                owners[int(record["neon_id"])] = vehicle.partner_id
+            unverified[neon_id] = bool(vehicle) and bool(phone) and not self._bridge_is_owner(vehicle, phone)
+            if vehicle.partner_id and not unverified[neon_id]:
+                owners[neon_id] = vehicle.partner_id
             elif phone:
-                by_phone[int(record["neon_id"])] = phone
+                by_phone[neon_id] = phone
                 if phone not in known:
                     new_contacts.setdefault(phone, record.get("customer_name") or phone)
         if new_contacts:  # one create for the whole batch
@@ -150,7 +217,17 @@ class PostventaCase(models.Model):
                 [{"name": name, "phone": phone} for phone, name in new_contacts.items()]
             )
             known.update(zip(new_contacts, created, strict=True))
-        return {**owners, **{neon_id: known[phone] for neon_id, phone in by_phone.items()}}
+        return {**owners, **{neon_id: known[phone] for neon_id, phone in by_phone.items()}}, unverified
+
+    @api.model
+    def _bridge_is_owner(self, vehicle, phone):
+        """The sender's number is the owner's phone on file (the owner, its company or the company's contacts)."""
+        owner = vehicle.partner_id.sudo()
+        if not owner:
+            return False
+        people = owner | owner.commercial_partner_id | owner.commercial_partner_id.child_ids
+        key = phone_key(phone)
+        return bool(key) and key in {phone_key(p.phone) for p in people if p.phone}
 
     @api.model
     def _bridge_vehicle_for(self, record, vehicles):
