@@ -58,7 +58,7 @@ def q(url: str, sql: str, *args):
         return cur.fetchall() if cur.description else None
 
 
-def make_customer(client, url: str, *, evidence=("photo_odometer", "photo_damage"), public: str = PUBLIC):
+def make_customer(client, url: str, *, evidence=("odometer_photo", "damage_photo"), public: str = PUBLIC):
     """A WhatsApp customer with one complete intake; its case then asks for ``evidence`` (as a fault would)."""
     sender = f"whatsapp:+5215530{next(_n):06d}"
     for text in ("hola", "JTDKB20U993456789", "30000", "algo extraño", "1"):
@@ -108,7 +108,7 @@ def test_a_customer_sees_only_their_own_cases(client, settings):
                          ("post", f"/app/api/cases/{bob_case}/quote-request"),
                          ("get", f"/app/api/cases/{bob_case}/spareparts")):
         assert getattr(client, method)(path, headers=bearer(alice)).status_code == 404, path
-    r = client.post(f"/app/api/cases/{bob_case}/evidence?kind=photo_odometer", content=JPEG,
+    r = client.post(f"/app/api/cases/{bob_case}/evidence?kind=odometer_photo", content=JPEG,
                     headers={**bearer(alice), "Content-Type": "image/jpeg"})
     assert r.status_code == 404
     assert q(settings.database_url, "SELECT count(*) AS n FROM case_attachments WHERE case_id = %s",
@@ -169,7 +169,8 @@ def test_case_view_in_plain_spanish_with_timeline_checklist_reasons_and_ticket(c
     [case] = client.get("/app/api/me", headers=bearer(alice)).json()["cases"]
     assert [s["key"] for s in case["timeline"]] == ["received", "evidence", "evaluated", "in_progress", "done"]
     assert case["ticket"] == f"GT/2026/{case_id:05d}"
-    assert case["missing"] == ["foto del odómetro", "foto del daño"] or len(case["missing"]) == 2
+    assert case["missing"] == ["Foto del odómetro", "Foto del daño"]
+    assert [s["done"] for s in case["timeline"]] == [True, False, True, True, False]  # ticket open, evidence due
     assert case["decision"]["title"].startswith("Tu reparación está cubierta")
     bob, bob_case = make_customer(client, settings.database_url)
     decide(settings.database_url, bob_case, "no_eligible",
@@ -187,13 +188,13 @@ def test_evidence_upload_checks_bytes_dedupes_and_completes_the_checklist(client
     alice, case_id = make_customer(client, settings.database_url)
     url = f"/app/api/cases/{case_id}/evidence"
     jpeg = {**bearer(alice), "Content-Type": "image/jpeg"}
-    assert client.post(url + "?kind=photo_odometer", content=b"GIF89a" + JPEG, headers=jpeg).status_code == 415
-    assert client.post(url + "?kind=photo_odometer", content=JPEG,
+    assert client.post(url + "?kind=odometer_photo", content=b"GIF89a" + JPEG, headers=jpeg).status_code == 415
+    assert client.post(url + "?kind=odometer_photo", content=JPEG,
                        headers={**bearer(alice), "Content-Type": "image/gif"}).status_code == 415
     assert client.post(url + "?kind=not_asked", content=JPEG, headers=jpeg).status_code == 422
-    first = client.post(url + "?kind=photo_odometer", content=JPEG, headers=jpeg)
+    first = client.post(url + "?kind=odometer_photo", content=JPEG, headers=jpeg)
     assert first.status_code == 201, first.text
-    again = client.post(url + "?kind=photo_odometer", content=JPEG, headers=jpeg)
+    again = client.post(url + "?kind=odometer_photo", content=JPEG, headers=jpeg)
     assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
     [row] = q(settings.database_url, "SELECT sha256, storage_path, source_url, first_seen_at < last_seen_at AS moved "
               "FROM case_attachments WHERE case_id = %s", case_id)
@@ -202,10 +203,10 @@ def test_evidence_upload_checks_bytes_dedupes_and_completes_the_checklist(client
     events = q(settings.database_url, "SELECT data FROM events WHERE type = 'media_processed' AND subject = %s",
                f"case/{case_id}")
     assert len(events) == 1 and events[0]["data"]["duplicate"] is False  # a re-sent file (offline queue) adds none
-    done = client.post(url + "?kind=photo_damage", content=PNG, headers={**bearer(alice), "Content-Type": "image/png"})
+    done = client.post(url + "?kind=damage_photo", content=PNG, headers={**bearer(alice), "Content-Type": "image/png"})
     assert done.json()["case"]["missing"] == [] and done.json()["case"]["timeline"][1]["done"] is True
     [case] = q(settings.database_url, "SELECT status, evidence_provided FROM cases WHERE id = %s", case_id)
-    assert case["status"] == "complete" and sorted(case["evidence_provided"]) == ["photo_damage", "photo_odometer"]
+    assert case["status"] == "complete" and sorted(case["evidence_provided"]) == ["damage_photo", "odometer_photo"]
 
 
 def test_an_oversized_upload_is_refused_before_it_is_stored(client, settings):

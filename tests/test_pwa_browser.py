@@ -170,12 +170,12 @@ def test_evidence_upload_from_the_phone(env, phone):
     page.get_by_role("link", name=f"Ver detalle de PV/2026/{case_id:05d}").click()
     page.get_by_text("Falta:").first.wait_for()
     shot(page, "06-evidencias-faltan")
-    page.locator('input[data-kind="photo_odometer"]').set_input_files(
+    page.locator('input[data-kind="odometer_photo"]').set_input_files(
         {"name": "odometro.jpg", "mimeType": "image/jpeg", "buffer": JPEG})
     page.get_by_text("Recibimos tu evidencia").wait_for()
-    assert page.locator('input[data-kind="photo_odometer"]').count() == 0
+    assert page.locator('input[data-kind="odometer_photo"]').count() == 0
     [row] = q(settings.database_url, "SELECT sha256, evidence_kind FROM case_attachments WHERE case_id = %s", case_id)
-    assert row == {"sha256": hashlib.sha256(JPEG).hexdigest(), "evidence_kind": "photo_odometer"}
+    assert row == {"sha256": hashlib.sha256(JPEG).hexdigest(), "evidence_kind": "odometer_photo"}
     assert axe_serious(page) == []
     shot(page, "07-evidencia-enviada")
 
@@ -237,7 +237,7 @@ def test_offline_shell_last_state_and_a_queued_upload(env, phone):
     assert page.locator(".card h2").all_inner_texts() == [f"PV/2026/{case_id:05d}"]
     shot(page, "11-sin-conexion")
     page.get_by_role("link", name=f"Ver detalle de PV/2026/{case_id:05d}").click()
-    page.locator('input[data-kind="photo_damage"]').set_input_files(
+    page.locator('input[data-kind="damage_photo"]').set_input_files(
         {"name": "dano.jpg", "mimeType": "image/jpeg", "buffer": JPEG})
     page.get_by_text("guardamos tu archivo").wait_for()
     assert axe_serious(page) == []
@@ -250,7 +250,7 @@ def test_offline_shell_last_state_and_a_queued_upload(env, phone):
                                                  "SELECT 1 FROM case_attachments WHERE case_id = %s", case_id):
         time.sleep(0.2)
     [row] = q(settings.database_url, "SELECT evidence_kind FROM case_attachments WHERE case_id = %s", case_id)
-    assert row["evidence_kind"] == "photo_damage"
+    assert row["evidence_kind"] == "damage_photo"
     page.locator("#offline").wait_for(state="hidden")
 
 

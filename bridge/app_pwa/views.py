@@ -7,6 +7,7 @@ no supplier ids, no internal notes).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -61,9 +62,15 @@ def _money(value: Any) -> float | None:
         return None
 
 
+def checklist_label(code: str) -> str:
+    """"una foto del odómetro" (the chatbot's wording) -> "Foto del odómetro" (a checklist item)."""
+    label = re.sub(r"^(una?|el|la)\s+", "", evidence_label(code).strip())
+    return label[:1].upper() + label[1:]
+
+
 def evidence_checklist(case: dict[str, Any]) -> list[dict[str, Any]]:
     provided = set(case.get("evidence_provided") or [])
-    return [{"code": code, "label": evidence_label(code), "provided": code in provided}
+    return [{"code": code, "label": checklist_label(code), "provided": code in provided}
             for code in case.get("evidence_required") or [] if isinstance(code, str)]
 
 
@@ -71,15 +78,15 @@ def timeline(case: dict[str, Any], checklist: list[dict[str, Any]], quote: dict[
     odoo_state = case.get("odoo_state") or ""
     reached = {
         "received": True,
-        "evidence": (bool(checklist) and all(i["provided"] for i in checklist)) or case.get("status") == "complete"
-        or bool(case.get("intake_completed_at")),
+        "evidence": all(i["provided"] for i in checklist) if checklist
+        else case.get("status") == "complete" or bool(case.get("intake_completed_at")),
         "evaluated": case.get("warranty_status") not in (None, "pending"),
         "in_progress": odoo_state in IN_PROGRESS_STATES or bool(case.get("ticket"))
         or bool(quote and quote.get("accepted")),
         "done": odoo_state in DONE_STATES,
     }
     last = max(i for i, (key, _) in enumerate(STAGES) if reached[key] or i == 0)
-    return [{"key": key, "label": label, "done": i <= last, "current": i == last}
+    return [{"key": key, "label": label, "done": bool(reached[key]), "current": i == last}
             for i, (key, label) in enumerate(STAGES)]
 
 

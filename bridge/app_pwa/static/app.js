@@ -104,8 +104,8 @@
     h += '<ul class="ev">' + c.evidence.map(function (e) {
       var fid = 'f-' + c.id + '-' + e.code;
       return '<li><span class="' + (e.provided ? 'ok' : 'miss') + '">' + (e.provided ? 'Recibida' : 'Falta') + ':</span> ' + esc(e.label) +
-        (e.provided ? '' : '<br><label class="up" for="' + fid + '">Enviar ' + esc(e.label.toLowerCase()) + '</label> ' +
-          '<input type="file" id="' + fid + '" data-case="' + c.id + '" data-kind="' + esc(e.code) + '" accept="image/*,video/mp4,application/pdf" capture="environment">') + '</li>';
+        (e.provided ? '' : '<br><label class="btn up">Enviar ' + esc(e.label.toLowerCase()) +
+          '<input type="file" class="sr" id="' + fid + '" data-case="' + c.id + '" data-kind="' + esc(e.code) + '" accept="image/*,video/mp4,application/pdf" capture="environment"></label>') + '</li>';
     }).join('') + '</ul>';
     if (c.quote) h += quoteHtml(c);
     else if (c.decision.outcome === 'no_eligible') {
@@ -120,7 +120,7 @@
     var q = c.quote, h = '<h2>Cotización ' + esc(q.name || '') + '</h2><p>Estado: <strong id="quote-state">' + esc(q.state_label) + '</strong></p>';
     h += '<table><caption class="sr">Conceptos de la cotización</caption><thead><tr><th scope="col">Concepto</th><th scope="col" class="n">Cant.</th><th scope="col" class="n">Importe</th></tr></thead><tbody>' +
       q.lines.map(function (l) {
-        return '<tr><td>' + esc(l.name) + (l.labor ? ' (mano de obra)' : '') + '</td><td class="n">' + esc(l.qty) + '</td><td class="n">' + esc(fmtMoney(l.subtotal, q.currency)) + '</td></tr>';
+        return '<tr><td>' + esc(l.name) + (l.labor && !/mano de obra/i.test(l.name) ? ' (mano de obra)' : '') + '</td><td class="n">' + esc(l.qty) + '</td><td class="n">' + esc(fmtMoney(l.subtotal, q.currency)) + '</td></tr>';
       }).join('') + '</tbody><tfoot>' +
       '<tr><td colspan="2">Subtotal</td><td class="n">' + esc(fmtMoney(q.amount_untaxed, q.currency)) + '</td></tr>' +
       '<tr><td colspan="2">IVA e impuestos</td><td class="n">' + esc(fmtMoney(q.taxes, q.currency)) + '</td></tr>' +
