@@ -304,3 +304,16 @@ def test_total_javascript_is_under_100_kb_gzipped():
     total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in scripts)
     print(f"app JS: {total} bytes gzipped (limit 102400)")
     assert total <= 100 * 1024
+
+
+def test_make_run_demo_customer_gets_one_case_and_a_working_link(client, settings, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CUSTOMER_TOKEN_SECRET", SECRET)
+    demo = "whatsapp:+5215550000001"
+    for _ in range(2):
+        assert cli(["app-link", demo, "--demo"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1].split("#t=", 1)[1]
+    [case] = client.get("/app/api/me", headers={"Authorization": f"Bearer {token}"}).json()["cases"]
+    assert case["missing"] and case["decision"]["outcome"] == "pending"
+    monkeypatch.delenv("CUSTOMER_TOKEN_SECRET")
+    assert cli(["app-link", demo]) == 2  # no secret, no link

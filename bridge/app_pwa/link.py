@@ -10,6 +10,7 @@ import argparse
 import sys
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from .. import customer_token, db
 from ..config import Settings
@@ -23,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"how long the link works (default {DEFAULT_TTL_HOURS} h, at most 720 h)")
     parser.add_argument("--revoke", action="store_true",
                         help="revoke every link issued to this contact so far (prints nothing else)")
+    parser.add_argument("--demo", action="store_true",
+                        help="development: first give the contact a demo case if it has none (make run)")
 
 
 def app_url(settings: Settings, token: str) -> str:
@@ -45,6 +48,21 @@ def revoke(conn: psycopg.Connection, contact_id: str) -> None:
     )
 
 
+def ensure_demo_case(conn: psycopg.Connection, contact_id: str) -> None:
+    """A case waiting for evidence, for a contact with none (``make run``'s demo customer)."""
+    if conn.execute("SELECT 1 FROM cases WHERE contact_id = %s", (contact_id,)).fetchone():
+        return
+    fault = conn.execute("SELECT code, required_evidence FROM fault_catalog WHERE active "
+                         "AND jsonb_array_length(required_evidence) > 0 ORDER BY code LIMIT 1").fetchone()
+    conn.execute(
+        "INSERT INTO cases (contact_id, customer_name, vin, plate, odo_km, falla_tipo, description, status, "
+        "evidence_required) VALUES (%s, 'Cliente demo', 'JTDKB20U993456789', 'ABC-123-D', 30000, %s, "
+        "'Ruido al frenar (caso demo)', 'evidence', %s)",
+        (contact_id, fault["code"] if fault else None,
+         Jsonb(fault["required_evidence"] if fault else ["odometer_photo", "damage_photo"])),
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     contact = args.contact.strip()
     if not customer_token.CONTACT_RE.match(contact):
@@ -59,6 +77,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 revoke(conn, contact)
                 print(f"revoked every app link of {contact[:-4]}**** issued until now", file=sys.stderr)
                 return 0
+            if args.demo:
+                ensure_demo_case(conn, contact)
             url = issue_link(conn, settings, contact, args.ttl_hours)
     except customer_token.InvalidToken as exc:
         print(f"error: {exc}", file=sys.stderr)
