@@ -317,3 +317,18 @@ def test_make_run_demo_customer_gets_one_case_and_a_working_link(client, setting
     assert case["missing"] and case["decision"]["outcome"] == "pending"
     monkeypatch.delenv("CUSTOMER_TOKEN_SECRET")
     assert cli(["app-link", demo]) == 2  # no secret, no link
+
+
+def test_erase_contact_closes_the_apps_erasure_request_and_keeps_no_phone_number(client, settings):
+    from bridge.privacy import erase_contact
+
+    alice, _ = make_customer(client, settings.database_url)
+    assert client.post("/app/api/erasure-request", headers=bearer(alice)).status_code == 202
+    q(settings.database_url, "INSERT INTO app_access (contact_id, links_issued) VALUES (%s, 1)", alice)
+    with db.connect(settings.database_url, autocommit=True) as conn:
+        counts = erase_contact(conn, alice, settings.media_dir)
+    assert counts["app_requests"] == 1 and counts["app_access"] == 1
+    assert q(settings.database_url, "SELECT 1 FROM app_requests WHERE contact_id = %s", alice) == []
+    assert q(settings.database_url, "SELECT state FROM app_requests WHERE contact_id LIKE 'erased:%%' AND "
+             "kind = 'erasure'") == [{"state": "done"}]
+    assert client.get("/app/api/me", headers=bearer(alice)).json()["cases"] == []
