@@ -332,3 +332,26 @@ def test_erase_contact_closes_the_apps_erasure_request_and_keeps_no_phone_number
     assert q(settings.database_url, "SELECT state FROM app_requests WHERE contact_id LIKE 'erased:%%' AND "
              "kind = 'erasure'") == [{"state": "done"}]
     assert client.get("/app/api/me", headers=bearer(alice)).json()["cases"] == []
+
+
+def test_suggested_parts_and_suppliers_for_the_customers_own_case(settings, client):
+    from tests.test_spareparts_api import API_KEY, DB, Json2Server
+
+    alice, case_id = make_customer(client, settings.database_url)
+    _bob, bob_case = make_customer(client, settings.database_url)
+    odoo = Json2Server()
+    try:
+        with_odoo = Settings(**{**settings.__dict__, "odoo_url": odoo.url, "odoo_db": DB, "odoo_api_key": API_KEY})
+        with TestClient(create_app(with_odoo)) as app:
+            r = app.get(f"/app/api/cases/{case_id}/spareparts", headers=bearer(alice))
+            assert app.get(f"/app/api/cases/{bob_case}/spareparts", headers=bearer(alice)).status_code == 404
+    finally:
+        odoo.stop()
+    assert r.status_code == 200, r.text
+    [part] = r.json()["parts"]
+    assert part["part_number"] == "04465-02220" and part["warranty_note"] == "Las balatas son consumibles."
+    assert [s["name"] for s in part["proveedores"]][0] == "AutoPartes del Bajío"
+    assert "partner_id" not in r.text and "product_id" not in r.text  # no back-office ids
+    [(path, _, body)] = odoo.calls
+    assert path == "/json/2/product.product/postventa_spareparts" and body == {"case_id": 5000 + case_id}
+    assert client.get(f"/app/api/cases/{case_id}/spareparts", headers=bearer(alice)).status_code == 503  # no Odoo

@@ -26,6 +26,7 @@ from tests import fake_twilio
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG
 from tests.live_server import serving
 from tests.test_pwa_api import PUBLIC, SECRET, approve_quote, decide, make_customer, q
+from tests.test_spareparts_api import API_KEY, DB, Json2Server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -65,9 +66,11 @@ class OdooJson2(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def env(db_url, tmp_path_factory):
+    spareparts = Json2Server()  # Odoo's postventa_spareparts (tests/test_spareparts_api.py)
     with pytest.MonkeyPatch.context() as mp, fake_twilio.running():
         mp.setenv("RAG_EMBEDDER", "none")
         settings = Settings(database_url=db_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
+                            odoo_url=spareparts.url, odoo_db=DB, odoo_api_key=API_KEY,
                             twilio_whatsapp_from="+14155238886", public_base_url=PUBLIC,
                             customer_token_secret=SECRET, media_dir=str(tmp_path_factory.mktemp("media")),
                             media_allow_loopback=True)
@@ -77,6 +80,7 @@ def env(db_url, tmp_path_factory):
                    embedder=None)
         with TestClient(create_app(settings)) as webhook, serving(create_app(settings)) as base:
             yield settings, webhook, base
+    spareparts.stop()
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +193,10 @@ def test_no_eligible_case_requests_a_quote_then_accepts_it_and_odoo_is_called(en
     page.goto(link(base, contact))
     page.get_by_role("link", name=f"Ver detalle de PV/2026/{case_id:05d}").click()
     page.get_by_text("Es una pieza de desgaste normal").wait_for()
+    page.get_by_role("button", name="Ver refacciones y proveedores").click()
+    page.get_by_text("AutoPartes del Bajío").wait_for()
+    assert axe_serious(page) == []
+    shot(page, "08a-refacciones-sugeridas")
     page.get_by_role("button", name="Solicitar cotización").click()
     page.get_by_text("Ya pediste tu cotización").wait_for()
     shot(page, "08-no-elegible-cotizacion-pedida")

@@ -21,8 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..api.deps import Caller, get_conn, get_settings
-from ..api.spareparts import redact
+from ..api.deps import get_conn, get_settings
 from ..config import Settings
 from ..odoo import OdooClient, OdooError
 from ..whatsapp import conversation, media, store
@@ -236,11 +235,7 @@ def case_spareparts(case_id: int = CaseId, customer: Customer = Depends(require_
     except Exception as exc:  # noqa: BLE001 - Odoo unreachable or misconfigured: the customer sees a 503
         log.warning("app spareparts case=%s: %s", case_id, type(exc).__name__)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no pudimos consultar las refacciones") from None
-    if not isinstance(result, dict):
-        return {"parts": []}
-    result = redact(result, Caller("customer", customer.contact_id))
-    result["links"] = {"quote": None, "odoo_case": None}
-    return result
+    return views.parts_view(result) if isinstance(result, dict) else {"parts": []}
 
 
 class Question(BaseModel):

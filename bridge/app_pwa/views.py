@@ -160,3 +160,24 @@ def case_view(case: dict[str, Any], fault_name: str | None, quote_event: dict[st
         "can_request_quote": outcome == "no_eligible" and quote is None and not case.get("quote"),
         "quote_requested": outcome == "no_eligible" and quote is None and bool(case.get("quote")),
     }
+
+
+def parts_view(result: dict[str, Any]) -> dict[str, Any]:
+    """Odoo's ``postventa_spareparts`` document reduced to what a customer needs: each part, its Toyota number,
+    the warranty note and the national suppliers (price, stock, lead time, whether it arrives in time)."""
+    parts = []
+    for item in (result.get("items") or [])[:5]:
+        if not isinstance(item, dict):
+            continue
+        part = item.get("part") if isinstance(item.get("part"), dict) else {}
+        suppliers = [
+            {"name": s.get("name"), "price": _money(s.get("price")), "currency": s.get("currency") or "MXN",
+             "stock": bool(s.get("stock")), "lead_time_days": s.get("lead_time_days"), "sla_ok": s.get("sla_ok")}
+            for s in (item.get("proveedores") or [])[:4] if isinstance(s, dict)
+        ]
+        toyota = item.get("toyota") if isinstance(item.get("toyota"), dict) else {}
+        garantia = item.get("garantia") if isinstance(item.get("garantia"), dict) else {}
+        parts.append({"name": part.get("name"), "part_number": part.get("part_number"), "brand": part.get("brand"),
+                      "toyota_part_number": toyota.get("part_number"), "warranty_note": garantia.get("reason"),
+                      "proveedores": suppliers})
+    return {"parts": parts}

@@ -105,7 +105,7 @@
       var fid = 'f-' + c.id + '-' + e.code;
       return '<li><span class="' + (e.provided ? 'ok' : 'miss') + '">' + (e.provided ? 'Recibida' : 'Falta') + ':</span> ' + esc(e.label) +
         (e.provided ? '' : '<br><label class="btn up">Enviar ' + esc(e.label.toLowerCase()) +
-          '<input type="file" class="sr" id="' + fid + '" data-case="' + c.id + '" data-kind="' + esc(e.code) + '" accept="image/*,video/mp4,application/pdf" capture="environment"></label>') + '</li>';
+          '<input type="file" class="sr" id="' + fid + '" data-case="' + c.id + '" data-kind="' + esc(e.code) + '" accept="image/*,video/mp4,application/pdf"></label>') + '</li>';
     }).join('') + '</ul>';
     if (c.quote) h += quoteHtml(c);
     else if (c.decision.outcome === 'no_eligible') {
@@ -133,15 +133,16 @@
   }
 
   function partsHtml(d) {
-    var parts = d.parts || (d.name || d.part_number ? [d] : []);
-    if (!parts.length) return '<p>No hay refacciones sugeridas por ahora.</p>';
-    return parts.slice(0, 5).map(function (p) {
-      var sup = (p.proveedores || []).slice(0, 4).map(function (s) {
-        return '<li>' + esc(s.name) + ': ' + esc(s.price != null ? fmtMoney(+s.price, s.currency) : 'precio por confirmar') +
-          (s.stock ? ' · en existencia' : ' · sobre pedido') + (s.lead_time_days != null ? ' · ' + esc(s.lead_time_days) + ' días' : '') + '</li>';
+    if (!d.parts.length) return '<p>No hay refacciones sugeridas por ahora.</p>';
+    return d.parts.map(function (p) {
+      var sup = p.proveedores.map(function (s) {
+        return '<li>' + esc(s.name) + ': ' + esc(s.price != null ? fmtMoney(s.price, s.currency) : 'precio por confirmar') +
+          (s.stock ? ' · en existencia' : ' · sobre pedido') + (s.lead_time_days != null ? ' · entrega en ' + esc(s.lead_time_days) + ' días' : '') + '</li>';
       }).join('');
-      return '<div class="card"><h3>' + esc(p.name || p.part_number) + '</h3>' + (p.part_number ? '<p>Número de parte: ' + esc(p.part_number) + '</p>' : '') +
-        (sup ? '<ul>' + sup + '</ul>' : '<p>Sin proveedores nacionales registrados.</p>') + '</div>';
+      return '<div class="card"><h3>' + esc(p.name || p.part_number) + '</h3><p>Número de parte: ' + esc(p.part_number) +
+        (p.brand ? ' (' + esc(p.brand) + ')' : '') + (p.toyota_part_number && p.toyota_part_number !== p.part_number ? ' · Toyota ' + esc(p.toyota_part_number) : '') + '</p>' +
+        (p.warranty_note ? '<p>' + esc(p.warranty_note) + '</p>' : '') +
+        (sup ? '<h4>Proveedores nacionales</h4><ul>' + sup + '</ul>' : '<p>Sin proveedores nacionales registrados.</p>') + '</div>';
     }).join('');
   }
 
