@@ -350,7 +350,7 @@ def test_suggested_parts_and_suppliers_for_the_customers_own_case(settings, clie
     assert r.status_code == 200, r.text
     [part] = r.json()["parts"]
     assert part["part_number"] == "04465-02220" and part["warranty_note"] == "Las balatas son consumibles."
-    assert [s["name"] for s in part["proveedores"]][0] == "AutoPartes del Bajío"
+    assert part["proveedores"][0]["name"] == "AutoPartes del Bajío"
     assert "partner_id" not in r.text and "product_id" not in r.text  # no back-office ids
     [(path, _, body)] = odoo.calls
     assert path == "/json/2/product.product/postventa_spareparts" and body == {"case_id": 5000 + case_id}
