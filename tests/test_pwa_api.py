@@ -156,9 +156,15 @@ def test_revoking_a_contact_refuses_every_link_issued_before(client, settings, c
 
 def test_requests_are_rate_limited_per_contact(settings):
     alice = "whatsapp:+5215577777777"
-    with TestClient(create_app(settings)) as own:  # its own limiter
+    from bridge.app_pwa import auth
+
+    with TestClient(create_app(settings)) as own:  # its own limiters, with a clock that does not move
+        own.app.state.app_rate_limiters = {"contact": auth.RateLimiter(clock=lambda: 0.0),
+                                           "ip": auth.RateLimiter(auth.IP_RATE_PER_MINUTE, auth.IP_BURST,
+                                                                  clock=lambda: 0.0)}
         codes = [own.get("/app/api/me", headers=bearer(alice)).status_code for _ in range(40)]
-    assert codes[:30] == [200] * 30 and 429 in codes[30:]
+        retry_after = own.get("/app/api/me", headers=bearer(alice)).headers["retry-after"]
+    assert codes == [200] * 30 + [429] * 10 and int(retry_after) >= 1
 
 
 # ---- what the customer sees ------------------------------------------------------------------------
@@ -355,3 +361,15 @@ def test_suggested_parts_and_suppliers_for_the_customers_own_case(settings, clie
     [(path, _, body)] = odoo.calls
     assert path == "/json/2/product.product/postventa_spareparts" and body == {"case_id": 5000 + case_id}
     assert client.get(f"/app/api/cases/{case_id}/spareparts", headers=bearer(alice)).status_code == 503  # no Odoo
+
+
+def test_one_address_is_limited_too_but_more_loosely_than_one_contact(settings):
+    from bridge.app_pwa import auth
+
+    with TestClient(create_app(settings)) as own:
+        frozen = {"contact": auth.RateLimiter(clock=lambda: 0.0),  # no refill during the test: exact counts
+                  "ip": auth.RateLimiter(auth.IP_RATE_PER_MINUTE, auth.IP_BURST, clock=lambda: 0.0)}
+        own.app.state.app_rate_limiters = frozen
+        codes = [own.get("/app/api/me", headers=bearer(f"whatsapp:+52155766{i:05d}")).status_code
+                 for i in range(130)]
+    assert codes == [200] * 120 + [429] * 10

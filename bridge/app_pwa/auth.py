@@ -5,7 +5,7 @@
 - Forged, malformed, expired: 401 (``customer_token.verify``). Revoked: 401 — a token issued at or before
   ``app_access.not_before`` for its contact (``python -m bridge app-link <contact> --revoke``).
 - Every query the API makes is filtered by the token's contact; a case of another contact is a 404.
-- Rate limit per contact and per client address (a token bucket per process): 429 + ``Retry-After``.
+- Rate limit per contact and, looser, per client address (token buckets per process): 429 + ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from ..config import Settings
 _bearer = HTTPBearer(auto_error=False, scheme_name="CustomerToken",
                      description="the customer token from the app link (acts for one WhatsApp contact)")
 
-RATE_PER_MINUTE = 60  # steady rate per contact and per address
+RATE_PER_MINUTE = 60  # steady rate per contact
 BURST = 30  # requests allowed at once (the app's first load makes a handful)
+# Per client address, looser: mobile carriers put many phones behind one address (CGNAT).
+IP_RATE_PER_MINUTE, IP_BURST = 600, 120
 
 
 class RateLimiter:
@@ -63,15 +65,15 @@ def _refuse(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def limiter(request: Request) -> RateLimiter:
+def limiters(request: Request) -> dict[str, RateLimiter]:
     state = request.app.state
-    if getattr(state, "app_rate_limiter", None) is None:
-        state.app_rate_limiter = RateLimiter()
-    return state.app_rate_limiter
+    if getattr(state, "app_rate_limiters", None) is None:
+        state.app_rate_limiters = {"contact": RateLimiter(), "ip": RateLimiter(IP_RATE_PER_MINUTE, IP_BURST)}
+    return state.app_rate_limiters
 
 
 def _throttle(request: Request, key: str) -> None:
-    wait = limiter(request).take(key)
+    wait = limiters(request)[key.split(":", 1)[0]].take(key)
     if wait:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "demasiadas solicitudes; intenta en un momento",
                             headers={"Retry-After": str(max(1, int(wait + 0.999)))})
