@@ -23,6 +23,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "simulate-whatsapp": ("bridge.whatsapp.simulate", "play a customer against the webhook"),
     "purge": ("bridge.purge", "delete personal data older than RETENTION_DAYS (default 180)"),
     "erase-contact": ("bridge.erase_contact", "erase one WhatsApp contact's data (warranty records kept)"),
+    "app-link": ("bridge.app_pwa.link", "print (or --revoke) a customer's link to the app (PWA)"),
 }
 
 

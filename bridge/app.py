@@ -26,6 +26,7 @@ ROUTER_MODULES = [
     "bridge.api.query",
     "bridge.api.twilio",
     "bridge.api.spareparts",
+    "bridge.app_pwa.router",
 ]
 
 

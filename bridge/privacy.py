@@ -78,6 +78,12 @@ def erase_contact(conn: psycopg.Connection, contact_id: str, media_dir: str) -> 
             "wa_outbox": conn.execute("DELETE FROM wa_outbox WHERE contact_id = ANY(%s)", (variants,)).rowcount,
             "wa_jobs": conn.execute("DELETE FROM wa_jobs WHERE contact_id = ANY(%s)", (variants,)).rowcount,
             "wa_contacts": conn.execute("DELETE FROM wa_contacts WHERE contact_id = ANY(%s)", (variants,)).rowcount,
+            # The customer app (docs/pwa.md): its access row goes; its requests stay, pseudonymised, and an
+            # open erasure request is done by this very erasure.
+            "app_access": conn.execute("DELETE FROM app_access WHERE contact_id = ANY(%s)", (variants,)).rowcount,
+            "app_requests": conn.execute(
+                "UPDATE app_requests SET contact_id = %s, state = CASE WHEN kind = 'erasure' THEN 'done' ELSE state "
+                "END WHERE contact_id = ANY(%s)", (pseudonym, variants)).rowcount,
             "wa_odoo_calls": conn.execute(
                 "DELETE FROM wa_odoo_calls WHERE state IN ('done', 'failed') AND kwargs->>'neon_id' = ANY(%s)",
                 ([str(i) for i in case_ids],)).rowcount,

@@ -31,6 +31,7 @@ from bridge.config import DEFAULT_DATABASE_URL  # noqa: E402
 
 ODOO_DB = os.environ.get("ODOO_DB") or "postventa_odoo"
 BRIDGE_PORT = int(os.environ.get("BRIDGE_PORT", "8000"))
+DEMO_CUSTOMER = "whatsapp:+5215550000001"  # make run prints this customer's link to the app
 ODOO_PORT = int(os.environ.get("ODOO_HTTP_PORT", "8069"))
 def say(message: str) -> None:
     print(f"[make run] {message}", flush=True)
@@ -95,6 +96,13 @@ def main() -> int:
             key_file.write_text(secrets.token_urlsafe(32))
             key_file.chmod(0o600)
         env["ADMIN_API_KEY"] = key_file.read_text().strip()
+    if not env.get("CUSTOMER_TOKEN_SECRET"):  # signs the customer app's links (docs/pwa.md)
+        RUN.mkdir(exist_ok=True)
+        secret_file = RUN / "customer_token_secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+            secret_file.chmod(0o600)
+        env["CUSTOMER_TOKEN_SECRET"] = secret_file.read_text().strip()
     ensure_database(env["DATABASE_URL"])
     python = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "-m", "bridge", "migrate"], env=env, check=True, cwd=ROOT)
@@ -123,6 +131,9 @@ def main() -> int:
         say("              demo staff: garantias / garantias (warranty manager), asesor / asesor (advisor)")
     say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
     say("  manuals     make ingest   (then POST /query_hybrid)")
+    demo = subprocess.run([python, "-m", "bridge", "--log-level", "WARNING", "app-link", DEMO_CUSTOMER, "--demo"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    say(f"  customer app {demo.stdout.strip() or demo.stderr.strip()}   (demo customer {DEMO_CUSTOMER}; docs/pwa.md)")
     say("Ctrl-C stops everything.")
 
     def stop(*_args) -> None:

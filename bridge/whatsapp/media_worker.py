@@ -99,30 +99,10 @@ class Worker:
         kind = payload.get("evidence_kind")
         with conn.transaction():
             jobs.lock_owned(conn, job)
-            attachment = conn.execute(
-                """INSERT INTO case_attachments (case_id, sha256, content_type, size_bytes, storage_path, source_url,
-                                                 evidence_kind, message_sid)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (case_id, sha256) DO UPDATE
-                      SET last_seen_at = now(),
-                          evidence_kind = COALESCE(case_attachments.evidence_kind, EXCLUDED.evidence_kind)
-                   RETURNING id, (xmax = 0) AS inserted""",
-                (job.case_id, item.sha256, item.content_type, item.size, path, payload["url"], kind,
-                 payload.get("message_sid")),
-            ).fetchone()
-            if kind:
-                conn.execute(
-                    "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
-                    "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) WHERE id = %s",
-                    (kind, job.case_id),
-                )
+            attachment = record_attachment(conn, job.case_id, job.contact_id, item, path, payload["url"], kind,
+                                           payload.get("message_sid"), key=f"job:{job.id}")
             state = store.lock_state(conn, job.contact_id)
             self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
-            store.emit(conn, "media_processed", job.case_id, {
-                "contact_id": job.contact_id, "attachment_id": attachment["id"], "sha256": item.sha256,
-                "content_type": item.content_type, "size_bytes": item.size, "evidence_kind": kind,
-                "message_sid": payload.get("message_sid"), "duplicate": not attachment["inserted"],
-            }, key=f"job:{job.id}")
             jobs.mark_done(conn, job, {"sha256": item.sha256, "attachment_id": attachment["id"], "path": path})
         log.info("job %s case=%s: stored %s (%s, %d bytes, kind=%s)", job.id, job.case_id, item.sha256[:12],
                  item.content_type, item.size, kind)
@@ -164,6 +144,34 @@ class Worker:
     def _enqueue_replies(self, conn: psycopg.Connection, job: Job, replies: list[str], kind: str) -> None:
         for i, body in enumerate(replies):
             store.enqueue_message(conn, f"job:{job.id}:{i}", job.contact_id, job.case_id, kind, body)
+
+
+def record_attachment(conn: psycopg.Connection, case_id: int, contact_id: str, item: media.Downloaded, path: str,
+                      source_url: str, kind: str | None, message_sid: str | None, *, key: str) -> dict[str, Any]:
+    """Inside the caller's transaction: upsert the attachment (dedupe by sha256 per case), mark the evidence
+    as provided and emit ``media_processed``. Shared by WhatsApp media jobs and the customer's app."""
+    attachment = conn.execute(
+        """INSERT INTO case_attachments (case_id, sha256, content_type, size_bytes, storage_path, source_url,
+                                         evidence_kind, message_sid)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (case_id, sha256) DO UPDATE
+              SET last_seen_at = now(),
+                  evidence_kind = COALESCE(case_attachments.evidence_kind, EXCLUDED.evidence_kind)
+           RETURNING id, (xmax = 0) AS inserted""",
+        (case_id, item.sha256, item.content_type, item.size, path, source_url, kind, message_sid),
+    ).fetchone()
+    if kind:
+        conn.execute(
+            "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
+            "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) WHERE id = %s",
+            (kind, case_id),
+        )
+    store.emit(conn, "media_processed", case_id, {
+        "contact_id": contact_id, "attachment_id": attachment["id"], "sha256": item.sha256,
+        "content_type": item.content_type, "size_bytes": item.size, "evidence_kind": kind,
+        "message_sid": message_sid, "duplicate": not attachment["inserted"],
+    }, key=key)
+    return attachment
 
 
 def notify_once(conn: psycopg.Connection, settings: Settings, client: Any) -> None:

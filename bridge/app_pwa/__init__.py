@@ -1,0 +1,1 @@
+"""The customer's app (PWA) served by the bridge at ``/app/`` (docs/pwa.md)."""
