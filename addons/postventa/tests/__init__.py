@@ -7,4 +7,6 @@ from . import (
     test_tour,
     test_vehicle,
     test_warranty_flow,
+    test_whatif,
+    test_whatif_http,
 )
