@@ -10,6 +10,7 @@ import time
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+
 from odoo.addons.postventa.engine import replay
 
 TARGET = int(os.environ.get("BENCH_DECISIONS", "100000"))
