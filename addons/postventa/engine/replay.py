@@ -22,6 +22,8 @@ _SET_FIELDS = ("evidence_required", "evidence_provided")
 
 
 def _to_date(value) -> date | None:
+    if type(value) is str and len(value) == 10:  # the stored form, "2026-12-02": the fast path
+        return date.fromisoformat(value)
     if value in (None, "", False):
         return None
     if isinstance(value, datetime):
@@ -34,17 +36,18 @@ def _to_date(value) -> date | None:
 
 def facts_from_inputs(inputs: dict) -> CaseFacts:
     """The :class:`CaseFacts` a decision's stored ``inputs`` describe (inverse of ``as_inputs``)."""
-    data = {key: value for key, value in inputs.items() if key in _FACT_FIELDS}
+    data = dict(inputs) if inputs.keys() <= _FACT_FIELDS else {
+        key: value for key, value in inputs.items() if key in _FACT_FIELDS
+    }
     for key in _DATE_FIELDS:
         if key in data:
             data[key] = _to_date(data[key])
     for key in _SET_FIELDS:
         if key in data:
             data[key] = frozenset(data[key] or ())
-    if "odometer_history" in data:
-        data["odometer_history"] = tuple(
-            OdometerReading(_to_date(r["date"]), r["km"]) for r in data["odometer_history"] or ()
-        )
+    history = data.get("odometer_history")
+    if history is not None:
+        data["odometer_history"] = tuple(OdometerReading(_to_date(r["date"]), r["km"]) for r in history)
     return CaseFacts(**data)
 
 

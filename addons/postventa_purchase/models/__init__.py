@@ -1,5 +1,6 @@
 from . import (
     postventa_case,
+    postventa_case_timeline,
     postventa_part_equivalence,
     postventa_supplier_choice,
     postventa_warranty_policy,
