@@ -18,7 +18,7 @@ from bridge.cloudevents import insert_event, make_event
 from bridge.config import Settings
 from bridge.events import store
 from bridge.events.schemas import validate_event
-from bridge.odoo import OdooClient, OdooUnavailable
+from bridge.odoo import OdooClient
 from tests.addon_modules import load
 
 from .odoo_server import drop_db, fresh_neon_db
@@ -67,7 +67,7 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: list[dict] = []
     fail_first = 0
 
-    def do_POST(self):  # noqa: N802 - http.server API
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         type(self).seen.append(dict(self.headers))
         if type(self).fail_first:
