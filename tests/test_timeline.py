@@ -167,6 +167,7 @@ def test_timeline_orders_every_step_under_one_trace(neon):
     assert body["trace_id"] == tracing.case_trace_id(case_id) == tracing.parse_traceparent(stored[0])[0]
     steps = body["steps"]
     assert [s["at"] for s in steps] == sorted(s["at"] for s in steps)
+    assert all(len(s["at"]) == len("2026-12-02T10:35:04.434811Z") and s["at"].endswith("Z") for s in steps)
     assert [(s["system"], s["kind"]) for s in steps] == [
         ("whatsapp", "message.inbound"),
         ("neon", "case.created"),

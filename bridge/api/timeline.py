@@ -17,7 +17,7 @@ from typing import Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from .. import tracing
 from ..config import Settings
@@ -37,6 +37,11 @@ class Step(BaseModel):
     kind: str
     detail: str
     duration_ms: int
+
+    @field_serializer("at")
+    def _utc_microseconds(self, value: datetime) -> str:
+        # one fixed form (UTC, microseconds, Z): the strings sort as the times do
+        return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Timeline(BaseModel):
