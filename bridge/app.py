@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 ROUTER_MODULES = [
     "bridge.api.health",
     "bridge.api.admin",
+    "bridge.api.timeline",
     "bridge.api.query",
     "bridge.api.twilio",
     "bridge.api.spareparts",

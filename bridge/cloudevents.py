@@ -9,6 +9,8 @@ from typing import Any
 
 import psycopg
 
+from . import tracing
+
 BRIDGE_SOURCE = "urn:postventa:bridge"
 
 
@@ -20,8 +22,12 @@ def make_event(
     source: str = BRIDGE_SOURCE,
     event_id: str | None = None,
     time: datetime | None = None,
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
-    """A CloudEvents 1.0 structured-mode envelope (JSON)."""
+    """A CloudEvents 1.0 structured-mode envelope (JSON), with the distributed-tracing extension:
+    ``traceparent`` carries the case's trace (from ``trace_id``, a ``case/<neon id>`` subject or the
+    current case context), else a trace of its own."""
+    trace_id = trace_id or tracing.subject_trace_id(subject) or tracing.current_trace_id()
     return {
         "specversion": "1.0",
         "id": event_id or str(uuid.uuid4()),
@@ -31,6 +37,7 @@ def make_event(
         "subject": subject,
         "datacontenttype": "application/json",
         "data": data,
+        "traceparent": tracing.traceparent(trace_id),
     }
 
 
@@ -38,8 +45,8 @@ def insert_event(conn: psycopg.Connection, event: dict[str, Any], *, ordering_ke
     """Store an event once per id. Returns True when it was new."""
     cur = conn.execute(
         """
-        INSERT INTO events (id, type, source, subject, time, data, ordering_key)
-        VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s)
+        INSERT INTO events (id, type, source, subject, time, data, ordering_key, traceparent)
+        VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)
         ON CONFLICT (id) DO NOTHING
         """,
         (
@@ -50,6 +57,7 @@ def insert_event(conn: psycopg.Connection, event: dict[str, Any], *, ordering_ke
             event["time"],
             json.dumps(event.get("data") or {}),
             ordering_key or event.get("subject"),
+            event.get("traceparent") if tracing.parse_traceparent(event.get("traceparent")) else None,
         ),
     )
     return cur.rowcount == 1

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from . import tracing
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,12 @@ class OdooClient:
         """Call ``model.method(**kwargs)``; retried on transient failures, raises ``OdooError``."""
         url = f"{self._url}/json/2/{model}/{method}"
         attempts = self.retries + 1
+        # W3C Trace Context: the current case's trace (tracing.case_context), else a trace of its own;
+        # one span per call, kept across its retries.
+        headers = {"traceparent": tracing.traceparent(tracing.current_trace_id())}
         for attempt in range(1, attempts + 1):
             try:
-                response = self._http.post(url, json=kwargs)
+                response = self._http.post(url, json=kwargs, headers=headers)
             except httpx.HTTPError as exc:
                 error: OdooError = OdooUnavailable(
                     f"{type(exc).__name__}: {self._scrub(str(exc)) or 'no detail'}",

@@ -22,7 +22,9 @@
         "views/postventa_warranty_ticket_views.xml",
         "views/postventa_event_views.xml",
         "wizards/postventa_warranty_override_views.xml",
+        "wizards/postventa_warranty_simulation_views.xml",
         "views/postventa_case_views.xml",
+        "views/postventa_case_timeline_views.xml",
         "views/postventa_menus.xml",
     ],
     "demo": [

@@ -10,12 +10,13 @@ from typing import Any
 
 import psycopg
 
+from .. import tracing
 from ..sync.logic import parse_odoo_time
 from .policy import GONE, Outcome
 
 _INSERT_EVENT = """
-INSERT INTO events (id, type, source, subject, time, data, ordering_key, odoo_outbox_id)
-VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)
+INSERT INTO events (id, type, source, subject, time, data, ordering_key, odoo_outbox_id, traceparent)
+VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)
 ON CONFLICT (id) DO NOTHING
 """
 
@@ -37,7 +38,7 @@ UPDATE event_deliveries d SET leased_until = %(lease)s
   FROM due, events e
  WHERE d.event_id = due.event_id AND e.id = d.event_id
 RETURNING d.event_id, d.seq, d.attempts, d.ordering_key, e.odoo_outbox_id IS NOT NULL AS from_odoo,
-          e.type, e.source, e.subject, e.time, e.data
+          e.type, e.source, e.subject, e.time, e.data, e.traceparent
 """
 
 _RECORD = """
@@ -66,7 +67,8 @@ def envelope_row(event: dict[str, Any], outbox_id: int | None) -> tuple | None:
         return None
     subject = event.get("subject") or None
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    return (event_id, type_, source, subject, time, json.dumps(data), subject, outbox_id)
+    traceparent = event.get("traceparent") if tracing.parse_traceparent(event.get("traceparent")) else None
+    return (event_id, type_, source, subject, time, json.dumps(data), subject, outbox_id, traceparent)
 
 
 def insert_pulled(conn: psycopg.Connection, rows: list[tuple]) -> int:
@@ -79,7 +81,7 @@ def insert_pulled(conn: psycopg.Connection, rows: list[tuple]) -> int:
 
 
 def to_envelope(row: dict[str, Any]) -> dict[str, Any]:
-    return {
+    envelope = {
         "specversion": "1.0",
         "id": str(row["event_id"] if "event_id" in row else row["id"]),
         "type": row["type"],
@@ -89,6 +91,9 @@ def to_envelope(row: dict[str, Any]) -> dict[str, Any]:
         "datacontenttype": "application/json",
         "data": row["data"],
     }
+    if row.get("traceparent"):  # CloudEvents distributed-tracing extension
+        envelope["traceparent"] = row["traceparent"]
+    return envelope
 
 
 def claim_due(conn: psycopg.Connection, now: datetime, lease_until: datetime, limit: int) -> list[dict]:

@@ -3,6 +3,7 @@ from . import (
     postventa_case,
     postventa_case_bridge,
     postventa_case_evidence,
+    postventa_case_timeline,
     postventa_coverage,
     postventa_event,
     postventa_evidence_type,

@@ -2,6 +2,8 @@ import uuid
 
 from odoo import api, fields, models
 
+from ..engine import trace
+
 EVENT_TYPES = [
     ("vehicle.delivered", "vehicle.delivered"),
     ("warranty.decided", "warranty.decided"),
@@ -42,6 +44,10 @@ class PostventaEvent(models.Model):
     attempts = fields.Integer(readonly=True)
     last_error = fields.Char(readonly=True)
     delivered_at = fields.Datetime(readonly=True)
+    traceparent = fields.Char(
+        readonly=True, copy=False,
+        help="W3C Trace Context of the case the event belongs to (CloudEvents distributed-tracing extension).",
+    )
 
     _uuid_uniq = models.Constraint("UNIQUE(event_uuid)", "Event ids are unique.")
 
@@ -74,14 +80,25 @@ class PostventaEvent(models.Model):
                 "res_id": record.id,
                 "company_id": (record.company_id.id if "company_id" in record._fields else False)
                 or self.env.company.id,
+                "traceparent": trace.traceparent(self._trace_id_for(record)),
             }
             for event_type, record, data in items
         ]
         return self.sudo().create(vals_list)
 
+    @api.model
+    def _trace_id_for(self, record):
+        """The case's trace id (one per case, end to end), or None for events of no case."""
+        case = record if record._name == "postventa.case" else (
+            record["case_id"] if "case_id" in record._fields else (
+                record["postventa_case_id"] if "postventa_case_id" in record._fields else False))
+        if not case:
+            return None
+        return trace.case_trace_id(case.neon_id) if case.neon_id else trace.odoo_case_trace_id(case.id)
+
     def _to_cloudevent(self):
         self.ensure_one()
-        return {
+        event = {
             "specversion": "1.0",
             "id": self.event_uuid,
             "type": self.event_type,
@@ -91,6 +108,9 @@ class PostventaEvent(models.Model):
             "datacontenttype": "application/json",
             "data": self.data or {},
         }
+        if self.traceparent:
+            event["traceparent"] = self.traceparent
+        return event
 
     @api.model
     def bridge_pull(self, after_id=0, limit=500):

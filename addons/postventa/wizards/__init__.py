@@ -1,1 +1,1 @@
-from . import postventa_warranty_override
+from . import postventa_warranty_override, postventa_warranty_policy_activation, postventa_warranty_simulation

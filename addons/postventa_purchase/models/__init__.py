@@ -1,7 +1,9 @@
 from . import (
     postventa_case,
+    postventa_case_timeline,
     postventa_part_equivalence,
     postventa_supplier_choice,
+    postventa_warranty_policy,
     product_product,
     product_supplierinfo,
     product_template,
