@@ -160,6 +160,9 @@ class PostventaAgent(models.AbstractModel):
             raise ValidationError(self.env._("contact must be a WhatsApp number in E.164 form."))
         if kind not in REPLY_KINDS:
             raise ValidationError(self.env._("kind must be one of %(kinds)s.", kinds=", ".join(REPLY_KINDS)))
+        for name, value in (("visit_id", visit_id), ("vehicle_id", vehicle_id), ("milestone_km", milestone_km)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValidationError(self.env._("%(field)s must be a positive integer.", field=name))
         Contact = self.env["postventa.whatsapp.contact"].sudo()
         record = Contact._ensure([number], source="whatsapp")
         record.last_inbound_at = fields.Datetime.now()
@@ -198,11 +201,12 @@ class PostventaAgent(models.AbstractModel):
             vehicle.activity_schedule(
                 "mail.mail_activity_data_call",
                 user_id=advisor.id,
-                summary=self.env._("Book the %(km)s km service", km=f"{milestone:,}"),
+                summary=self.env._("Book the %(km)s km service", km=f"{milestone:,}") if milestone
+                else self.env._("Book the pre-expiry warranty inspection"),
                 note=self.env._("The customer asked on WhatsApp to book it. Preferred day/time: %(when)s",
                                 when=(text or "").strip()[:300] or "-"),
             )
-        else:
+        elif milestone:  # a maintenance done elsewhere; for an inspection offer there is nothing to record
             self.env["postventa.service.visit"].sudo().create({
                 "vehicle_id": vehicle.id, "company_id": vehicle.company_id.id, "service_type": "customer_reported",
                 "milestone_km": milestone, "odometer_km": max(milestone, vehicle.odometer_km), "state": "done",

@@ -6,6 +6,8 @@ from ..engine import rules
 from .postventa_whatsapp_contact import normalize_contact
 
 
+# One file per agent on purpose (a new agent is a small file).
+# pylint: disable=consider-merging-classes-inherited
 class PostventaAgent(models.AbstractModel):
     _inherit = "postventa.agent"
 

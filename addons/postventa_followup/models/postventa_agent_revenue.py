@@ -14,6 +14,8 @@ INTAKE_NUDGE_HOURS = 24
 INTAKE_GIVE_UP_DAYS = 7
 
 
+# One file per agent on purpose (a new agent is a small file).
+# pylint: disable=consider-merging-classes-inherited
 class PostventaAgent(models.AbstractModel):
     _inherit = "postventa.agent"
 
@@ -99,7 +101,7 @@ class PostventaAgent(models.AbstractModel):
         """A WhatsApp intake left half-way for 24 hours: one nudge."""
         now = ctx["now"]
         cases = self.env["postventa.case"].sudo().search([
-            ("neon_id", "!=", False), ("state", "=", "new"), ("evidence_complete", "=", False),
+            ("neon_id", "!=", False), ("state", "in", ("new", "evidence")), ("evidence_complete", "=", False),
             ("whatsapp_contact", "!=", False), ("company_id", "=", ctx["company"].id),
             ("write_date", "<=", now - timedelta(hours=INTAKE_NUDGE_HOURS)),
             ("write_date", ">=", now - timedelta(days=INTAKE_GIVE_UP_DAYS)),

@@ -25,7 +25,7 @@ class PostventaWhatsappContact(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", index=True, ondelete="set null")
     consent = fields.Selection(CONSENT, required=True, default="opted_in", tracking=True)
     consent_date = fields.Datetime(string="Consent Changed On", readonly=True)
-    consent_source = fields.Char(string="Consent Source", readonly=True, help="whatsapp_intake, whatsapp, staff…")
+    consent_source = fields.Char(readonly=True, help="whatsapp_intake, whatsapp, staff…")
     last_inbound_at = fields.Datetime(
         string="Last Message From Customer", readonly=True, help="Opens WhatsApp's 24-hour window for free text."
     )

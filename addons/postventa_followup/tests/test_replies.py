@@ -31,6 +31,8 @@ class TestReplies(FollowupCommon):
             self.bridge.bridge_followup_reply(contact=self.number, kind="delete_everything")
         with self.assertRaises(ValidationError):
             self.bridge.bridge_followup_reply(contact=self.number, kind="consent", opted_in="no")
+        with self.assertRaises(ValidationError):
+            self.bridge.bridge_followup_reply(contact=self.number, kind="csat", visit_id="1; drop", score=3)
 
     def test_baja_stops_every_agent_and_alta_restarts(self):
         taxi = self._vehicle(self.customer, days_ago=100, readings=[(60, 4000), (5, 9500)])
