@@ -52,6 +52,7 @@ def test_csat_of_a_visit():
     again = handle("9", state)
     assert again.followup_reply is None and again.state["csat_visit_id"] == 42 and "1 al 5" in again.replies[0]
     assert "csat_visit_id" not in handle("hola", state).state
+    assert "csat_visit_id" not in handle("45000", state).state  # a km for a new intake, not a score
 
 
 # --- followup.sent -> outbox -> Twilio; replies -> Neon + queued Odoo call ---------------------------

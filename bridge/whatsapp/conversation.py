@@ -107,7 +107,7 @@ def _followup(out: Outcome, text: str) -> bool:
             out.followup_reply = {"kind": "csat", "visit_id": state.pop("csat_visit_id"), "score": int(digits)}
             out.say("csat_thanks", score=int(digits))
             return True
-        if digits.isdigit():
+        if digits.isdigit() and len(digits) <= 2:  # "45000" is an odometer for a new intake, not a score
             out.say("csat_invalid")
             return True
         state.pop("csat_visit_id")
