@@ -51,6 +51,12 @@ def test_after_a_service_the_next_milestone_counts_from_it():
     assert p.due_date <= service[0] + timedelta(days=184)
 
 
+def test_a_service_done_a_little_early_covers_its_milestone():
+    assert predict(400, [(1, 29500)], last_service=(TODAY - timedelta(days=1), 29500)).milestone_km == 40000
+    assert predict(400, [(1, 24000)], last_service=(TODAY - timedelta(days=1), 24000)).milestone_km == 30000
+    assert predict(100, [(1, 4000)], last_service=(TODAY - timedelta(days=1), 4000)).milestone_km == 10000
+
+
 def test_readings_too_close_together_give_no_rate_and_the_calendar_decides():
     p = rules.predict_next_service(
         today=TODAY, delivery_date=None, first_reading=(TODAY - timedelta(days=3), 100),

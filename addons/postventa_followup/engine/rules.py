@@ -70,7 +70,8 @@ def predict_next_service(
     rate = km_per_day(first_reading, last_reading)
     latest = last_reading or base
     estimated = latest[1] + int(round(rate * max(0, (today - latest[0]).days))) if rate else latest[1]
-    milestone = (max(base[1], 0) // interval_km + 1) * interval_km
+    # a service covers the milestone nearest to it (the 30,000 km service is often done at 29,500 km)
+    milestone = (int(max(base[1], 0) / interval_km + 0.5) + 1) * interval_km
     by_time = add_months(base[0], interval_months)
     if rate:
         by_km = latest[0] + timedelta(days=max(0.0, (milestone - latest[1]) / rate))
