@@ -191,3 +191,24 @@ class TestRevenueAgent(FollowupCommon):
         self.assertEqual(nudge.data["kind"], "intake_nudge")
         self._run(days=2)
         self.assertEqual(len(self._events_for(case, "followup.sent")), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(FollowupCommon):
+    def test_each_agent_fires_on_the_demo_data(self):
+        visit = self.env.ref("postventa_followup.visit_corolla_juan", raise_if_not_found=False)
+        if not visit:
+            self.skipTest("database without demo data")
+        self._run(days=1)  # tomorrow noon: whatever time the demo was loaded, the visit closed hours before
+        taxi = self.env.ref("postventa_followup.vehicle_hilux_taxi")
+        yaris = self.env.ref("postventa_followup.vehicle_yaris_ana")
+        order = self.env["sale.order"].search(
+            [("postventa_case_id", "=", self.env.ref("postventa.case_no_eligible_expired").id)], limit=1)
+        keys = set(self._ledger("").mapped("name"))
+        self.assertIn(f"reminder:{taxi.id}:10000", keys)
+        self.assertIn(f"csat:{visit.id}", keys)
+        self.assertTrue(any(k.startswith(f"coverage:{yaris.id}:basic:") for k in keys), keys)
+        self.assertIn(f"quote_reminder:{order.id}", keys)
+        maria = self.env.ref("postventa.vehicle_rav4_maria")
+        self.assertTrue(self._events_for(maria, "service.due"))
+        self.assertFalse(self._events_for(maria, "followup.sent"), "María said baja")
