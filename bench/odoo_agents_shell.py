@@ -21,7 +21,7 @@ env["postventa.whatsapp.contact"].create([
 ])
 env.flush_all()
 first_partner = partners[0].id
-# Vehicles delivered over the last 3 years, each with its own km/day (5..150), readings every 30 days.
+# Vehicles delivered over the last 3 years, each with its own km/day (5..150), readings spread up to today.
 cr.execute("""
     INSERT INTO postventa_vehicle (vin, model_name, powertrain, company_id, partner_id, delivery_date, active,
                                    odometer_km, create_date, write_date, create_uid, write_uid)
@@ -32,13 +32,13 @@ cr.execute("""
 cr.execute("""
     INSERT INTO postventa_odometer (vehicle_id, company_id, date, value_km, source, create_date, write_date,
                                     create_uid, write_uid)
-    SELECT v.id, v.company_id, v.delivery_date + 30 * r,
-           (30 * r * (5 + (v.id * 31) %% 146))::int,
+    SELECT v.id, v.company_id, v.delivery_date + r * (current_date - v.delivery_date) / %s,
+           (r * (current_date - v.delivery_date) / %s * (5 + (v.id * 31) %% 146))::int,
            -- a workshop service every 6th reading (about every 6 months), the customer's readings between
            CASE WHEN r %% 6 = 0 THEN 'service' ELSE 'whatsapp' END, now(), now(), 1, 1
       FROM postventa_vehicle v CROSS JOIN generate_series(1, %s) r
      WHERE v.vin LIKE 'BENCH%%'
-""", (READINGS,))
+""", (READINGS + 1, READINGS + 1, READINGS))
 cr.execute("ANALYZE postventa_vehicle; ANALYZE postventa_odometer")
 cr.execute("SELECT count(*) FROM postventa_vehicle WHERE vin LIKE 'BENCH%%'")
 n_vehicles = cr.fetchone()[0]

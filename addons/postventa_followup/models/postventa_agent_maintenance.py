@@ -4,6 +4,8 @@ from odoo import api, fields, models
 
 from ..engine import rules
 
+MAX_OVERDUE_DAYS = 30
+
 # One pass over every delivered vehicle with an owner: odometer history and last service aggregated in SQL.
 _VEHICLES = """
 SELECT v.id, v.partner_id, v.delivery_date, lower(coalesce(v.model_name, '')) AS model, v.model_name, v.vin,
@@ -43,6 +45,9 @@ class PostventaAgent(models.AbstractModel):
         """``service.due`` once per milestone + a reminder, for vehicles due within N days."""
         today = ctx["today"]
         horizon = today + timedelta(days=ctx["company"].postventa_followup_due_days)
+        # a service overdue for longer is a lapsed customer (a win-back campaign, not a reminder): the daily
+        # pass stays proportional to what is really due
+        oldest = today - timedelta(days=MAX_OVERDUE_DAYS)
         schedules = self.env["postventa.maintenance.schedule"].sudo()._by_model()
         default = schedules.get("", (10000, 6))
         self.env.flush_all()
@@ -59,7 +64,7 @@ class PostventaAgent(models.AbstractModel):
                 interval_km=interval_km,
                 interval_months=interval_months,
             )
-            if prediction and prediction.due_date <= horizon:
+            if prediction and oldest <= prediction.due_date <= horizon:
                 due.append((row, prediction))
         # one prefetch set: the vehicles acted on are read together, at emit time
         vehicles = self.env["postventa.vehicle"].sudo().browse([row["id"] for row, _ in due])

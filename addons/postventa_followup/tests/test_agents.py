@@ -40,6 +40,11 @@ class TestMaintenanceAgent(FollowupCommon):
         self.assertEqual([e.data["milestone_km"] for e in self._events_for(taxi, "service.due")], [10000],
                          "20,000 km is months away")
 
+    def test_a_service_overdue_for_months_is_a_lapsed_customer_not_a_reminder(self):
+        lapsed = self._vehicle(self._customer(), days_ago=400, readings=[(390, 100), (300, 1000)])
+        self._run()
+        self.assertFalse(self._events_for(lapsed, "service.due"))
+
     def test_schedule_is_data_per_model(self):
         self.env["postventa.maintenance.schedule"].create({"name": "Hilux severo", "model_name": "Hilux",
                                                            "interval_km": 5000, "interval_months": 3})
@@ -210,5 +215,5 @@ class TestDemoData(FollowupCommon):
         self.assertTrue(any(k.startswith(f"coverage:{yaris.id}:basic:") for k in keys), keys)
         self.assertIn(f"quote_reminder:{order.id}", keys)
         maria = self.env.ref("postventa.vehicle_rav4_maria")
-        self.assertTrue(self._events_for(maria, "service.due"))
+        self.assertEqual(maria.partner_id.postventa_followup_consent, "opted_out")
         self.assertFalse(self._events_for(maria, "followup.sent"), "María said baja")
