@@ -23,7 +23,8 @@ MAX_DESCRIPTION = 2000
 MAX_MENU_FAULTS = 8
 
 
-_CROSS_CASE_KEYS = ("quote_case_id", "quote_ref", "quote_offer_case_id", "csat_case_id")
+_CROSS_CASE_KEYS = ("quote_case_id", "quote_ref", "quote_offer_case_id", "csat_case_id", "csat_visit_id",
+                    "followup")
 
 
 def _reset(state: dict[str, Any], step: str) -> None:
@@ -38,6 +39,9 @@ def handle(state: dict[str, Any], inbound: Inbound, ctx: Context) -> Outcome:
     state.setdefault("step", "start")
     text = inbound.text.strip()
     out = Outcome(state=state)
+
+    if text and _followup(out, text):
+        return out
 
     cmd = parsing.command(text) if text else None
     if cmd == "cancel":
@@ -78,6 +82,36 @@ def handle(state: dict[str, Any], inbound: Inbound, ctx: Context) -> Outcome:
             return out.say("media_ignored_before_case").say("ask_vehicle")
         return _reprompt(out, ctx)
     return _STEPS[step](out, text, inbound, ctx)
+
+
+# --- follow-up replies (consent, "agendar", "ya lo hice", CSAT of a service visit) ------------------
+
+def _followup(out: Outcome, text: str) -> bool:
+    """Answers to the follow-up agents' messages; True when ``text`` was one (``out`` then says why)."""
+    state, consent = out.state, parsing.consent_command(text)
+    if consent is not None:
+        out.consent = consent
+        out.say("consent_on" if consent else "consent_off")
+        return True
+    pending = state.get("followup")
+    reply = parsing.followup_reply(text) if isinstance(pending, dict) else None
+    if reply:
+        state.pop("followup")
+        out.followup_reply = {"kind": reply, "vehicle_id": pending.get("vehicle_id"),
+                              "milestone_km": pending.get("milestone_km"), "text": text[:300]}
+        out.say("followup_scheduled", when=text[:120]) if reply == "schedule" else out.say("followup_already_done")
+        return True
+    if state.get("csat_visit_id"):
+        digits = parsing.normalize(text).strip("¿? ")
+        if digits in {"1", "2", "3", "4", "5"}:
+            out.followup_reply = {"kind": "csat", "visit_id": state.pop("csat_visit_id"), "score": int(digits)}
+            out.say("csat_thanks", score=int(digits))
+            return True
+        if digits.isdigit() and len(digits) <= 2:  # "45000" is an odometer for a new intake, not a score
+            out.say("csat_invalid")
+            return True
+        state.pop("csat_visit_id")
+    return False
 
 
 # --- steps -----------------------------------------------------------------------------------------

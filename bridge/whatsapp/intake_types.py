@@ -48,6 +48,8 @@ class Outcome:
     accept_quote_ref: str = ""  # which approved quote (its Odoo name), so a later quote can be accepted too
     request_quote_case: int | None = None
     csat: tuple[int, int] | None = None  # (case id, score)
+    consent: bool | None = None  # follow-ups: "baja" -> False, "alta" -> True
+    followup_reply: dict[str, Any] | None = None  # answer to a follow-up, for postventa.agent.bridge_followup_reply
 
     def say(self, key: str, **values: Any) -> Outcome:
         self.replies.append(msg(key, **values))

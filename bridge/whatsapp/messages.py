@@ -115,6 +115,31 @@ MESSAGES: dict[str, str] = {
     ),
     "csat_thanks": "¡Gracias por tu calificación de {score}! Nos ayuda a mejorar.",
     "csat_invalid": "Responde con un número del 1 al 5, por favor.",
+    # follow-up agents (Odoo's followup.sent; template variables {1}, {2}, {3} in the same order)
+    "followup_service_due": (
+        "Hola, a tu {vehicle} le toca su servicio de {milestone} km alrededor del {due_date}. "
+        "Responde *agendar* y tu día/hora preferidos para apartarte un lugar, o *ya lo hice* si ya lo hiciste. "
+        "Para no recibir más recordatorios responde *baja*."
+    ),
+    "followup_csat_request": (
+        "Gracias por traer tu {vehicle} a servicio. ¿Cómo calificarías la atención del 1 (mala) al 5 (excelente)?"
+    ),
+    "followup_coverage_inspection": (
+        "La garantía básica de tu {vehicle} termina el {ends}. Te ofrecemos una inspección sin costo antes de "
+        "esa fecha para encontrar cualquier falla cubierta. Responde *agendar* y tu día/hora preferidos."
+    ),
+    "followup_quote_reminder": (
+        "Tu cotización {quote} sigue disponible. Para aceptarla responde *acepto* o ábrela aquí: {url}"
+    ),
+    "followup_intake_nudge": (
+        "Tu caso {case} quedó a medias. Cuando puedas, responde aquí para continuar donde te quedaste."
+    ),
+    "followup_scheduled": "¡Listo! Un asesor de servicio te contactará para confirmar tu cita ({when}).",
+    "followup_already_done": "¡Gracias! Anotamos que tu servicio ya está hecho.",
+    "consent_off": (
+        "Listo, ya no te enviaremos recordatorios ni encuestas. Si cambias de opinión responde *alta*."
+    ),
+    "consent_on": "¡Bienvenido de vuelta! Volverás a recibir recordatorios de servicio.",
 }
 
 # Fragments used inside other messages.

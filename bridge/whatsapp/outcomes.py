@@ -1,7 +1,8 @@
 """Odoo's outcomes (events in Neon) turned into WhatsApp messages for the customer.
 
-``warranty.decided`` (eligible / no_eligible / review), ``quote.approved`` and ``service.done``
-each become one outbox message per contact (dedupe key ``event:<id>:<contact>``) and may set a
+``warranty.decided`` (eligible / no_eligible / review), ``quote.approved``, ``service.done`` (unless
+Odoo's CSAT agent asks later) and ``followup.sent`` (``followup.py``) each become one outbox message per
+contact (dedupe key ``event:<id>:<contact>``) and may set a
 cross-case bit in the conversation state (a quote awaiting "acepto", a CSAT question, an offer to
 quote). Each event is handled once (``wa_event_handled``), whichever notifier gets it first.
 """
@@ -15,12 +16,12 @@ from typing import Any
 import psycopg
 
 from ..config import Settings
-from . import adapters, store
+from . import adapters, followup, store
 from .messages import msg
 
 log = logging.getLogger(__name__)
 
-TYPES = ("warranty.decided", "quote.approved", "service.done")
+TYPES = ("warranty.decided", "quote.approved", "service.done", "followup.sent")
 
 
 CURSOR = "outcomes"
@@ -62,6 +63,10 @@ def _handle(conn: psycopg.Connection, settings: Settings, event: dict[str, Any])
         ).rowcount
         if not claimed:
             return 0
+        if event["type"] == "followup.sent":
+            return followup.notify(conn, event)
+        if event["type"] == "service.done" and (event["data"] or {}).get("csat") == "agent":
+            return 0  # Odoo's CSAT agent asks later (quiet hours, consent), as a followup.sent
         case = _find_case(conn, event)
         if case is None or not case["contact_id"]:
             log.info("event %s (%s): no WhatsApp case to notify", event["id"], event["type"])

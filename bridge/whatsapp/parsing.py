@@ -182,3 +182,27 @@ def match_faults(text: str, faults: list[Fault], limit: int = 3) -> list[str]:
             scored.append((score, fault.code))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [code for _, code in scored[:limit]]
+
+
+_OPT_OUT = {"baja", "stop", "no mas mensajes", "darme de baja", "no me escriban", "unsubscribe"}
+_OPT_IN = {"alta", "start", "reanudar", "darme de alta", "si quiero mensajes"}
+
+
+def consent_command(text: str) -> bool | None:
+    """``baja`` / ``stop`` / ``no más mensajes`` -> False, ``alta`` / ``start`` -> True, else None."""
+    t = normalize(text).strip("¿?!¡. ")
+    if t in _OPT_OUT:
+        return False
+    if t in _OPT_IN:
+        return True
+    return None
+
+
+def followup_reply(text: str) -> str | None:
+    """``agendar …`` (with a preferred day/time) -> "schedule"; ``ya lo hice`` -> "already_done"."""
+    t = normalize(text).strip("¿?!¡. ")
+    if t.startswith(("agendar", "agenda", "quiero agendar", "si agendar")):
+        return "schedule"
+    if t in {"ya lo hice", "ya lo hicimos", "ya esta hecho", "ya lo realice"} or t.startswith("ya lo hice"):
+        return "already_done"
+    return None

@@ -51,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interactive", action="store_true",
                         help="type the customer's messages (/foto and /video send media)")
     parser.add_argument("--wait", type=float, default=30.0, help="seconds to watch Neon for the complete case")
+    parser.add_argument("--say", action="append", metavar="TEXT",
+                        help="send this message instead of the intake script (repeatable), e.g. a follow-up "
+                        "reply: baja, alta, 'agendar el sábado 10am', 'ya lo hice', 4")
     parser.add_argument("--seed-catalog", action="store_true",
                         help="development only: add two demo faults if fault_catalog is empty")
 
@@ -165,7 +168,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"customer {args.sender}")
     if args.interactive:
         print("Escribe como cliente; /foto y /video envían archivos; una línea vacía termina.")
-    lines = iter(lambda: input("cliente> "), "") if args.interactive else iter(HAPPY_SCRIPT)
+    say = getattr(args, "say", None)
+    lines = iter(lambda: input("cliente> "), "") if args.interactive else iter(say or HAPPY_SCRIPT)
     try:
         for text in lines:
             if not args.interactive:
@@ -173,6 +177,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for reply in customer.send(text):
                 print(f"  bridge: {reply}")
             printer.show_new()
+        if say:  # follow-up replies: no intake to watch
+            return 0
         return _watch(printer, args.wait)
     except (EOFError, KeyboardInterrupt):
         return _watch(printer, args.wait)

@@ -146,8 +146,33 @@ def apply_outcome(
             "UPDATE cases SET csat_score = %s, csat_at = now() WHERE id = %s AND contact_id = %s",
             (out.csat[1], out.csat[0], contact_id),
         )
+    if out.consent is not None or out.followup_reply:
+        apply_followup(conn, contact_id, out, key=key)
     save_state(conn, contact_id, out.state)
     return case_id
+
+
+def apply_followup(conn: psycopg.Connection, contact_id: str, out: Outcome, *, key: str) -> None:
+    """Consent and follow-up answers: kept in Neon (the bridge honours an opt-out at once) and queued for
+    Odoo's ``postventa.agent.bridge_followup_reply`` (the ledger of record, shown on the partner)."""
+    contact = contact_id.removeprefix("whatsapp:")
+    if out.consent is not None:
+        conn.execute(
+            "UPDATE wa_contacts SET followup_opt_out_at = CASE WHEN %s THEN NULL ELSE now() END WHERE contact_id = %s",
+            (out.consent, contact_id),
+        )
+        queue_odoo_call(conn, f"followup:{key}", "postventa.agent", "bridge_followup_reply",
+                        {"contact": contact, "kind": "consent", "opted_in": out.consent})
+    reply = out.followup_reply
+    if reply:
+        if reply["kind"] == "csat":
+            conn.execute(
+                "INSERT INTO followup_csat (visit_id, contact_id, score) VALUES (%s, %s, %s) "
+                "ON CONFLICT (visit_id) DO NOTHING",
+                (reply["visit_id"], contact_id, reply["score"]),
+            )
+        queue_odoo_call(conn, f"followup:{key}", "postventa.agent", "bridge_followup_reply",
+                        {"contact": contact, **{k: v for k, v in reply.items() if v is not None}})
 
 
 def patch_case(conn: psycopg.Connection, case_id: int, patch: dict[str, Any]) -> None:

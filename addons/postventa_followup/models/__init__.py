@@ -1,0 +1,16 @@
+from . import (
+    postventa_agent,
+    postventa_agent_csat,
+    postventa_agent_maintenance,
+    postventa_agent_revenue,
+    postventa_case,
+    postventa_event,
+    postventa_followup,
+    postventa_maintenance_schedule,
+    postventa_service_visit,
+    postventa_whatsapp_contact,
+    res_company,
+    res_config_settings,
+    res_partner,
+    sale_order,
+)
