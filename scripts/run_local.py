@@ -98,8 +98,7 @@ def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
             "interrupted or failed first run: dropping it and installing again from scratch")
         drop_database(ODOO_DB)
     if not odoo_database_exists():
-        say(f"installing {','.join(modules)} with demo data on database {ODOO_DB} (a few minutes, once; "
-            "Spanish, pesos and the Mexican chart of accounts l10n_mx come with it)")
+        say(f"installing {','.join(modules)} with demo data on database {ODOO_DB} (a few minutes, once)")
         subprocess.run([*base, "-i", ",".join(modules), "--with-demo", "--stop-after-init", "--log-level=warn"],
                        check=True)
         key_file.unlink(missing_ok=True)
@@ -157,7 +156,7 @@ def main() -> int:
     if install:
         say(f"  Odoo        http://127.0.0.1:{ODOO_PORT}   login admin / admin   (database {ODOO_DB}, demo data)")
         say("              demo staff: asesor / asesor (advisor), garantias / garantias (warranty manager),")
-        say("              compras / compras (purchasing approver) — Spanish, pesos, Mexico City (README)")
+        say("              compras / compras (purchasing approver) — Spanish, Mexico City time (README)")
     say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
     say("  manuals     make ingest   (then POST /query_hybrid)")
     say("Ctrl-C stops everything.")
