@@ -2,6 +2,7 @@ from . import (
     postventa_case,
     postventa_part_equivalence,
     postventa_supplier_choice,
+    postventa_warranty_ticket,
     product_product,
     product_supplierinfo,
     product_template,
