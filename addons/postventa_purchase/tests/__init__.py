@@ -1,1 +1,10 @@
-from . import test_parts, test_portal, test_quote_flow, test_sla, test_tour
+from . import (
+    test_parts,
+    test_portal,
+    test_purchase_trail,
+    test_quote_flow,
+    test_sla,
+    test_ticket_costs,
+    test_tour,
+    test_translations,
+)
