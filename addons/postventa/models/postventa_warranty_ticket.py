@@ -84,10 +84,11 @@ class PostventaWarrantyTicket(models.Model):
                  "description": part.display_name, "quantity": 1.0, "unit_cost": part.standard_price}
                 for part in ticket._warranty_parts()
             ]
-            if ticket.labor_hours:
+            rate = ticket._warranty_labor_rate()
+            if ticket.labor_hours and rate:  # no rate known (core alone): no $0 line to correct later
                 vals_list.append({
                     "ticket_id": ticket.id, "line_type": "labor", "quantity": ticket.labor_hours,
-                    "unit_cost": ticket._warranty_labor_rate(),
+                    "unit_cost": rate,
                     "description": self.env._("Labour: %(fault)s", fault=ticket.fault_name or ticket.fault_code),
                 })
         return self.env["postventa.warranty.ticket.line"].sudo().create(vals_list)
