@@ -384,7 +384,7 @@ class SaleOrder(models.Model):
         if not orders or not activity_type:
             return
         waiting = orders.filtered(lambda o: o.postventa_approval_state == "to_approve")
-        (orders - waiting).activity_feedback([APPROVAL_ACTIVITY])
+        (orders - waiting).activity_feedback([APPROVAL_ACTIVITY], only_automated=False)
         waiting = waiting.filtered(lambda o: activity_type not in o.activity_ids.activity_type_id)
         for company, company_orders in waiting.grouped("company_id").items():
             approver = self._postventa_approver(company)

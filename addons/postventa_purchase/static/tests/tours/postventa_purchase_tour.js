@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("postventa_purchase_approve_quote_tour",
         },
         {
             content: "The quote is approved",
-            trigger: ".o_form_view .o_field_widget[name=postventa_approval_state]:contains('Aprobado')",
+            trigger: ".o_form_view .o_field_widget[name=postventa_approval_state]:contains('Aprobada')",
         },
         {
             content: "And locked: back to draft is offered instead of approval",
