@@ -51,16 +51,57 @@ def odoo_database_exists() -> bool:
         return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (ODOO_DB,)).fetchone())
 
 
+def unfinished_modules(dbname: str, modules: list[str]) -> list[str]:
+    """Our addons that are not installed in ``dbname`` (all of them when Odoo's tables are missing):
+    what a first `make run` that failed half-way leaves behind (Odoo commits module by module)."""
+    with psycopg.connect(f"dbname={dbname} host=127.0.0.1", autocommit=True) as conn:
+        if not conn.execute("SELECT to_regclass('ir_module_module')").fetchone()[0]:
+            return list(modules)
+        installed = {name for (name,) in conn.execute(
+            "SELECT name FROM ir_module_module WHERE name = ANY(%s) AND state = 'installed'", (modules,))}
+    return [name for name in modules if name not in installed]
+
+
+def drop_database(dbname: str) -> None:
+    with psycopg.connect("dbname=postgres host=127.0.0.1", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def stop_children(children: list[subprocess.Popen], grace: float = 5.0) -> None:
+    """Stop every child within about ``grace`` seconds: SIGTERM to all at once, then a second SIGTERM
+    (Odoo's forced shutdown) and finally SIGKILL for whatever still runs."""
+    running = [child for child in children if child.poll() is None]
+    for child in running:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in running:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.terminate()
+    for child in running:
+        try:
+            child.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def start_odoo(install) -> tuple[subprocess.Popen, dict[str, str]]:
     RUN.mkdir(exist_ok=True)
     conf = odoo_env.write_conf(install, RUN / "odoo.conf", db=ODOO_DB, port=ODOO_PORT, data_dir=RUN / "odoo-data",
                                max_cron_threads=1)
     base = [str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", ODOO_DB]
     key_file = RUN / "odoo_api_key"
+    modules = [p.parent.name for p in sorted((ROOT / "addons").glob("*/__manifest__.py"))]
+    if odoo_database_exists() and (missing := unfinished_modules(ODOO_DB, modules)):
+        say(f"database {ODOO_DB} is half-installed (not installed: {', '.join(missing)}), probably from an "
+            "interrupted or failed first run: dropping it and installing again from scratch")
+        drop_database(ODOO_DB)
     if not odoo_database_exists():
-        modules = ",".join(p.parent.name for p in sorted((ROOT / "addons").glob("*/__manifest__.py")))
-        say(f"installing {modules} with demo data on database {ODOO_DB} (about a minute, once)")
-        subprocess.run([*base, "-i", modules, "--with-demo", "--stop-after-init", "--log-level=warn"], check=True)
+        say(f"installing {','.join(modules)} with demo data on database {ODOO_DB} (a few minutes, once)")
+        subprocess.run([*base, "-i", ",".join(modules), "--with-demo", "--stop-after-init", "--log-level=warn"],
+                       check=True)
         key_file.unlink(missing_ok=True)
     else:
         subprocess.run([*base, "-u", "postventa", "--stop-after-init", "--log-level=warn"], check=True)
@@ -128,7 +169,8 @@ def main() -> int:
     say(f"  admin API   Authorization: Bearer {env['ADMIN_API_KEY']}   (kept in .run/admin_api_key)")
     if install:
         say(f"  Odoo        http://127.0.0.1:{ODOO_PORT}   login admin / admin   (database {ODOO_DB}, demo data)")
-        say("              demo staff: garantias / garantias (warranty manager), asesor / asesor (advisor)")
+        say("              demo staff: asesor / asesor (advisor), garantias / garantias (warranty manager),")
+        say("              compras / compras (purchasing approver) — Spanish, Mexico City time (README)")
     say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
     say("  manuals     make ingest   (then POST /query_hybrid)")
     demo = subprocess.run([python, "-m", "bridge", "--log-level", "WARNING", "app-link", DEMO_CUSTOMER, "--demo"],
@@ -137,14 +179,7 @@ def main() -> int:
     say("Ctrl-C stops everything.")
 
     def stop(*_args) -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children)
         raise SystemExit(0)
 
     signal.signal(signal.SIGINT, stop)

@@ -28,6 +28,7 @@
         "views/postventa_menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/postventa_fault_demo.xml",
         "demo/postventa_vehicle_demo.xml",

@@ -12,6 +12,7 @@
         "security/postventa_purchase_security.xml",
         "security/ir.model.access.csv",
         "data/product_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/product_template_views.xml",
         "views/postventa_part_equivalence_views.xml",
         "views/product_supplierinfo_views.xml",
@@ -26,6 +27,7 @@
         "views/postventa_purchase_menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
         "demo/postventa_part_equivalence_demo.xml",

@@ -70,6 +70,8 @@ class Dispatcher:
         self._http = httpx.Client(timeout=HTTP_TIMEOUT, headers={"User-Agent": "postventa-bridge/webhooks"},
                                   transport=nodelay_transport(max(1, concurrency)))
         self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="deliver")
+        self._pull_problem = RecurringProblem("dispatch: cannot pull Odoo's outbox")
+        self._report_problem = RecurringProblem("dispatch: cannot report delivery state to Odoo")
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -193,9 +195,10 @@ class Dispatcher:
                    "odoo_error": None}
         try:
             summary["pulled"] = self.pull_outbox()
+            self._pull_problem.clear()
         except OdooError as exc:
             summary["odoo_error"] = str(exc)
-            log.warning("dispatch: cannot pull Odoo's outbox: %s", exc)
+            self._pull_problem.seen(str(exc))
         for _ in range(max_rounds):
             stats = self.deliver_due()
             for key in ("attempted", "delivered", "failed", "dead"):
@@ -204,10 +207,40 @@ class Dispatcher:
                 break
         try:
             summary["reported"] = self.report_to_odoo()
+            self._report_problem.clear()
         except OdooError as exc:
             summary["odoo_error"] = str(exc)
-            log.warning("dispatch: cannot report delivery state to Odoo: %s", exc)
+            self._report_problem.seen(str(exc))
         return summary
+
+
+class RecurringProblem:
+    """A problem that every cycle would repeat: logged when it starts or changes, and once when it clears
+    (a dispatcher cycling every 5 s must not bury ``make run``'s start-up banner)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.last: str | None = None
+
+    def seen(self, detail: str) -> None:
+        if detail != self.last:
+            log.warning("%s: %s", self.what, detail)
+        self.last = detail
+
+    def clear(self) -> None:
+        if self.last is not None:
+            log.info("%s: resolved", self.what)
+        self.last = None
+
+
+COUNTERS = ("pulled", "attempted", "delivered", "failed", "dead", "reported")
+
+
+def summary_line(summary: dict, *, always: bool = False) -> str | None:
+    """The cycle's one-line summary, or None when nothing moved (an idle cycle prints nothing)."""
+    if not always and not any(summary.get(key) for key in COUNTERS):
+        return None
+    return ("dispatch-events: " + ", ".join(f"{key} {summary.get(key, 0)}" for key in COUNTERS))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -231,18 +264,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.enable_endpoint and settings.webhook_enabled:
             dispatcher.enable_endpoint()
             log.info("webhook endpoint re-enabled")
+        neon_problem = RecurringProblem("dispatch: Neon unavailable, retrying")
         while not stop.is_set():
             try:
                 summary = dispatcher.run_once()
+                neon_problem.clear()
             except (psycopg.Error, OSError) as exc:
-                log.warning("dispatch: Neon unavailable (%s); retrying", type(exc).__name__)
+                neon_problem.seen(type(exc).__name__)
                 if args.once:
                     return 4
                 stop.wait(args.interval)
                 continue
-            print(f"dispatch-events: pulled {summary['pulled']}, attempted {summary['attempted']}, "
-                  f"delivered {summary['delivered']}, failed {summary['failed']}, dead {summary['dead']}, "
-                  f"reported {summary['reported']}", file=sys.stderr, flush=True)
+            line = summary_line(summary, always=args.once)
+            if line:
+                print(line, file=sys.stderr, flush=True)
             _record_status(pool, summary)
             if args.once:
                 return 0 if summary["odoo_error"] is None else 3

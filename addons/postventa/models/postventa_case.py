@@ -1,8 +1,9 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import assignment
 from ..engine import warranty_policy as engine
 
 CASE_STATES = [
@@ -33,7 +34,7 @@ class PostventaCase(models.Model):
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/", index=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     user_id = fields.Many2one(
-        "res.users", string="Responsible", tracking=True, default=lambda self: self.env.user,
+        "res.users", string="Responsible", tracking=True, default=lambda self: self._default_advisor(),
         domain="[('share', '=', False)]",
     )
     priority = fields.Selection([("0", "Normal"), ("1", "Urgent")], default="0")
@@ -149,6 +150,12 @@ class PostventaCase(models.Model):
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = name
+        unassigned = [vals for vals in vals_list if not vals.get("user_id")]
+        if unassigned and (counter := self._default_advisor()):
+            for vals in unassigned:
+                vals["user_id"] = counter.id
+        else:
+            self._assign_advisors(unassigned)
         cases = super().create(vals_list)
         cases._sync_evidence_lines()
         return cases
@@ -369,9 +376,67 @@ class PostventaCase(models.Model):
         return tickets
 
     def _warranty_manager(self):
+        """Who receives review activities: the company's first dedicated warranty manager (an
+        administrator only when the dealer has none); never OdooBot or the integration user."""
+        company = self.company_id[:1] or self.env.company
         group = self.env.ref("postventa.group_postventa_warranty_manager")
-        managers = group.sudo().all_user_ids.filtered(lambda u: not u.share and u.active and u.id != 1)
-        return managers.sorted("id")[:1]
+        managers = group.sudo().all_user_ids.filtered(
+            lambda u: not u.share and u.active and u.id != 1 and company in u.company_ids
+        ) - self.env.ref("postventa.group_postventa_integration").sudo().all_user_ids
+        admins = self.env.ref("postventa.group_postventa_admin").sudo().all_user_ids
+        return ((managers - admins) or managers).sorted("id")[:1]
+
+    # --- who owns a case (rule: engine/assignment.py) ---------------------------------------------
+    @api.model
+    def _default_advisor(self):
+        """The person opening a case at the counter owns it; a robot (bridge, OdooBot) never does."""
+        user = self.env.user
+        return user if user in self._advisor_pool(self.env.company, strict=False) else self.env["res.users"]
+
+    @api.private
+    def _advisor_pool(self, company, strict=True):
+        """Advisors of ``company``, oldest first: active internal users with the after-sales *User*
+        role only (``strict=False``, or a dealer without such users: any after-sales user), never
+        OdooBot or the integration user."""
+        users = self.env.ref("postventa.group_postventa_user").sudo().all_user_ids.filtered(
+            lambda u: u.active and not u.share and u.id != SUPERUSER_ID and company in u.company_ids
+        ) - self.env.ref("postventa.group_postventa_integration").sudo().all_user_ids
+        if strict:
+            others = self.env["res.users"].union(*(
+                self.env.ref(xmlid).sudo().all_user_ids
+                for xmlid in ("postventa.group_postventa_warranty_manager",
+                              "postventa.group_postventa_purchasing_approver", "postventa.group_postventa_admin")
+            ))
+            users = users - others or users
+        return users.sorted("id")
+
+    @api.private
+    def _assign_advisors(self, vals_list):
+        """Give each case of ``vals_list`` (create values without a responsible) its advisor."""
+        if not vals_list:
+            return
+        company_ids = {vals.get("company_id") or self.env.company.id for vals in vals_list}
+        pools = {cid: self._advisor_pool(self.env["res.company"].browse(cid)).ids for cid in company_ids}
+        advisor_ids = sorted({uid for pool in pools.values() for uid in pool})
+        if not advisor_ids:
+            return
+        load = {
+            user.id: count
+            for user, count in self.sudo()._read_group(
+                [("user_id", "in", advisor_ids), ("state", "in", OPEN_STATES)], ["user_id"], ["__count"]
+            )
+        }
+        vehicle_ids = list({vals["vehicle_id"] for vals in vals_list if vals.get("vehicle_id")})
+        usual = {}
+        if vehicle_ids:
+            for case in self.sudo().search_fetch([("vehicle_id", "in", vehicle_ids), ("user_id", "!=", False)],
+                                                 ["vehicle_id", "user_id"], order="id desc"):
+                usual.setdefault(case.vehicle_id.id, case.user_id.id)
+        requests = [(vals.get("company_id") or self.env.company.id, vals.get("vehicle_id") or None)
+                    for vals in vals_list]
+        for vals, owner in zip(vals_list, assignment.pick_owners(requests, pools, load, usual), strict=True):
+            if owner:
+                vals["user_id"] = owner
 
     def _schedule_review_activities(self):
         manager = self._warranty_manager()
@@ -408,6 +473,7 @@ class PostventaCase(models.Model):
                                     "vin": case.vehicle_id.vin or None, "contact": case.whatsapp_contact or None})
             for case in self
         ])
+        self.ticket_ids._close_with_cases()
 
     def action_cancel(self):
         self.write({"state": "cancelled"})

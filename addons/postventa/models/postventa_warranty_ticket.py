@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .postventa_fault import SEVERITIES
+
 TICKET_STATES = [
     ("open", "Open"),
     ("submitted", "Submitted to Toyota"),
@@ -29,7 +31,8 @@ class PostventaWarrantyTicket(models.Model):
     fault_code = fields.Char(readonly=True)
     fault_name = fields.Char(readonly=True)
     fault_system = fields.Char(readonly=True)
-    fault_severity = fields.Char(readonly=True)
+    fault_system_id = fields.Many2one(related="fault_id.system_id", string="System")
+    fault_severity = fields.Selection(SEVERITIES, readonly=True)
     coverage_code = fields.Char(readonly=True)
     labor_hours = fields.Float(digits=(6, 2))
     attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
@@ -65,7 +68,47 @@ class PostventaWarrantyTicket(models.Model):
                 base = "GT/" + case.name.removeprefix("PV/")
                 taken[case] = taken.get(case, 0) + 1
                 vals["name"] = base if taken[case] == 1 else f"{base}-{taken[case]}"
-        return super().create(vals_list)
+        tickets = super().create(vals_list)
+        tickets._fill_costs_from_catalog()
+        return tickets
+
+    @api.private
+    def _fill_costs_from_catalog(self):
+        """Cost lines from the fault catalog for the tickets that have none: the fault's parts at
+        their cost (Toyota genuine ones when the catalog knows which) and the fault's labour hours at
+        the workshop rate. Warranty managers adjust them on the ticket. Returns the lines created."""
+        vals_list = []
+        for ticket in self.filtered(lambda t: t.fault_id and not t.line_ids):
+            vals_list += [
+                {"ticket_id": ticket.id, "line_type": "part", "product_id": part.id,
+                 "description": part.display_name, "quantity": 1.0, "unit_cost": part.standard_price}
+                for part in ticket._warranty_parts()
+            ]
+            rate = ticket._warranty_labor_rate()
+            if ticket.labor_hours and rate:  # no rate known (core alone): no $0 line to correct later
+                vals_list.append({
+                    "ticket_id": ticket.id, "line_type": "labor", "quantity": ticket.labor_hours,
+                    "unit_cost": rate,
+                    "description": self.env._("Labour: %(fault)s", fault=ticket.fault_name or ticket.fault_code),
+                })
+        return self.env["postventa.warranty.ticket.line"].sudo().create(vals_list)
+
+    @api.private
+    def _warranty_parts(self):
+        """Parts billed to the warranty for this ticket (``postventa_purchase``: genuine ones)."""
+        self.ensure_one()
+        return self.fault_id.part_ids
+
+    @api.private
+    def _warranty_labor_rate(self):
+        """Price of one labour hour (``postventa_purchase``: the company's workshop rate)."""
+        self.ensure_one()
+        return 0.0
+
+    @api.private
+    def _close_with_cases(self):
+        """The case is done: its tickets still in progress are closed (rejected ones stay so)."""
+        self.filtered(lambda t: t.state not in ("closed", "rejected")).sudo().write({"state": "closed"})
 
     def _bridge_dict(self):
         self.ensure_one()
@@ -108,3 +151,4 @@ class PostventaWarrantyTicketLine(models.Model):
         if self.product_id:
             self.description = self.product_id.display_name
             self.unit_cost = self.product_id.standard_price
+

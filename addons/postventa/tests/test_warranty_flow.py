@@ -38,7 +38,9 @@ class TestWarrantyFlow(PostventaCommon):
         self.assertTrue(ticket.name.startswith("GT/"))
         self.assertEqual((ticket.fault_code, ticket.labor_hours, ticket.coverage_code), ("T-ELE-1", 2.0, "basic"))
         self.assertEqual(ticket.attachment_ids, attachment)
+        # The catalog's lines are a starting point: the manager replaces them.
         ticket.line_ids = [
+            (5, 0, 0),
             (0, 0, {"line_type": "part", "description": "Alternador", "quantity": 1, "unit_cost": 4200.0}),
             (0, 0, {"line_type": "labor", "description": "Mano de obra", "quantity": 2, "unit_cost": 650.0}),
         ]

@@ -4,6 +4,7 @@ from . import (
     postventa_part_equivalence,
     postventa_supplier_choice,
     postventa_warranty_policy,
+    postventa_warranty_ticket,
     product_product,
     product_supplierinfo,
     product_template,

@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError
 
+from odoo.addons.sale.models.sale_order import SALE_ORDER_STATE
+
 from .. import sla
 from .sale_order import APPROVAL_STATES
 
@@ -16,9 +18,9 @@ class PostventaCase(models.Model):
         "sale.order", string="Current Quote", compute="_compute_postventa_quote_id",
         help="The most recent quote that is not cancelled.",
     )
+    # A list, not a lambda: a selection computed by a lambda is never translated ("Sales Order").
     postventa_quote_state = fields.Selection(
-        lambda self: self.env["sale.order"]._fields["state"].selection,
-        string="Quote Status", compute="_compute_postventa_quote_id",
+        SALE_ORDER_STATE, string="Quote Status", compute="_compute_postventa_quote_id"
     )
     postventa_quote_approval_state = fields.Selection(
         APPROVAL_STATES, string="Quote Approval", compute="_compute_postventa_quote_id"

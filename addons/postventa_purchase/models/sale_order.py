@@ -1,10 +1,12 @@
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 APPROVER_GROUP = "postventa.group_postventa_purchasing_approver"
+APPROVAL_ACTIVITY = "postventa_purchase.mail_activity_type_quote_approval"
 APPROVAL_STATES = [
     ("to_approve", "To Approve"),
     ("approved", "Approved"),
@@ -98,14 +100,19 @@ class SaleOrder(models.Model):
             for vals in vals_list
         ):
             self._postventa_check_approver()
-        return super().create(vals_list)
+        orders = super().create(vals_list)
+        orders._postventa_sync_approval_activities()
+        return orders
 
     def write(self, vals):
         if vals.get("postventa_approval_state") in ("approved", "rejected") or APPROVAL_FIELDS.intersection(vals):
             self._postventa_check_approver()
         if LOCKED_ORDER_FIELDS.intersection(vals):
             self._postventa_check_unlocked()
-        return super().write(vals)
+        result = super().write(vals)
+        if "postventa_approval_state" in vals:
+            self._postventa_sync_approval_activities()
+        return result
 
     # ------------------------------------------------------------------
     # Actions
@@ -308,10 +315,11 @@ class SaleOrder(models.Model):
         for purchase in purchases:
             purchase.postventa_case_id.message_post(
                 body=self.env._(
-                    "Purchase order %(po)s sent to %(supplier)s, parts expected %(date)s.",
+                    "Draft request for quotation %(po)s prepared for %(supplier)s (not sent yet); "
+                    "parts expected %(date)s.",
                     po=purchase.name,
                     supplier=purchase.partner_id.name,
-                    date=fields.Date.to_string(purchase.date_planned.date()) if purchase.date_planned else "-",
+                    date=format_date(self.env, purchase.date_planned.date()) if purchase.date_planned else "-",
                 )
             )
         return purchases
@@ -355,3 +363,41 @@ class SaleOrder(models.Model):
     def action_postventa_view_purchases(self):
         self.ensure_one()
         return self.postventa_case_id._postventa_open(self.postventa_purchase_ids, "purchase.order")
+
+    # ------------------------------------------------------------------
+    # Approvals land on a person: an activity for a purchasing approver while a quote waits
+    # (the company's first dedicated approver; an after-sales administrator only when there is
+    # none), marked done when the quote is approved or rejected.
+    # ------------------------------------------------------------------
+    @api.private
+    def _postventa_approver(self, company):
+        approvers = self.env.ref(APPROVER_GROUP).sudo().all_user_ids.filtered(
+            lambda u: u.active and not u.share and u.id != SUPERUSER_ID and company in u.company_ids
+        ) - self.env.ref("postventa.group_postventa_integration").sudo().all_user_ids
+        admins = self.env.ref("postventa.group_postventa_admin").sudo().all_user_ids
+        return ((approvers - admins) or approvers).sorted("id")[:1]
+
+    @api.private
+    def _postventa_sync_approval_activities(self):
+        activity_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
+        orders = self.sudo().filtered("postventa_case_id")
+        if not orders or not activity_type:
+            return
+        waiting = orders.filtered(lambda o: o.postventa_approval_state == "to_approve")
+        (orders - waiting).activity_feedback([APPROVAL_ACTIVITY], only_automated=False)
+        waiting = waiting.filtered(lambda o: activity_type not in o.activity_ids.activity_type_id)
+        for company, company_orders in waiting.grouped("company_id").items():
+            approver = self._postventa_approver(company)
+            if not approver:
+                continue
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(self._name),
+                    "res_id": order.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._("Approve quote %(quote)s (%(case)s)", quote=order.name,
+                                          case=order.postventa_case_id.name),
+                    "user_id": approver.id,
+                }
+                for order in company_orders
+            ])

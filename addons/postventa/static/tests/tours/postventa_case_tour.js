@@ -9,17 +9,17 @@ registry.category("web_tour.tours").add("postventa_evaluate_case_tour", {
             run: "click",
         },
         {
-            content: "The case waits for its evaluation",
-            trigger: ".o_form_view .o_field_widget[name=warranty_status]:contains('Pending')",
+            content: "The case waits for its evaluation (the demo's users read Spanish)",
+            trigger: ".o_form_view .o_field_widget[name=warranty_status]:contains('Pendiente')",
         },
         {
-            content: "Evaluate the warranty",
-            trigger: ".o_form_view .o_statusbar_buttons button[name=action_evaluate_warranty]",
+            content: "Evaluating is the next step: the one primary button",
+            trigger: ".o_form_view .o_statusbar_buttons button.btn-primary[name=action_evaluate_warranty]:contains('Evaluar garantía')",
             run: "click",
         },
         {
             content: "The decision shows in the form",
-            trigger: ".o_form_view .o_field_widget[name=warranty_status]:contains('Eligible')",
+            trigger: ".o_form_view .o_field_widget[name=warranty_status]:contains('Elegible')",
         },
         {
             content: "With its reasons",
@@ -27,7 +27,11 @@ registry.category("web_tour.tours").add("postventa_evaluate_case_tour", {
         },
         {
             content: "And the ribbon",
-            trigger: ".o_form_view .ribbon:contains('Eligible')",
+            trigger: ".o_form_view .ribbon:contains('Elegible')",
+        },
+        {
+            content: "Work on the ticket is under way: closing the case is the next step",
+            trigger: ".o_form_view .o_statusbar_buttons button.btn-primary[name=action_done]",
         },
         {
             content: "The warranty ticket is one click away",

@@ -4,7 +4,7 @@ registry.category("web_tour.tours").add("postventa_purchase_approve_quote_tour",
     steps: () => [
         {
             content: "The case shows its quote, waiting for approval",
-            trigger: ".o_form_view button[name=action_postventa_view_quotes]:contains('To Approve')",
+            trigger: ".o_form_view button[name=action_postventa_view_quotes]:contains('Por aprobar')",
         },
         {
             content: "Open the quote from the case's smart button",
@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("postventa_purchase_approve_quote_tour",
         },
         {
             content: "The quote is approved",
-            trigger: ".o_form_view .o_field_widget[name=postventa_approval_state]:contains('Approved')",
+            trigger: ".o_form_view .o_field_widget[name=postventa_approval_state]:contains('Aprobada')",
         },
         {
             content: "And locked: back to draft is offered instead of approval",
