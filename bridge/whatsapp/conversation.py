@@ -15,7 +15,8 @@ from . import parsing
 from .intake_types import Context, Inbound, Media, Outcome
 from .messages import evidence_label, evidence_list, evidence_received, msg, status_label
 
-__all__ = ["Context", "Inbound", "Media", "Outcome", "evidence_failed", "evidence_stored", "handle",
+__all__ = ["Context", "Inbound", "Media", "Outcome", "evidence_duplicate", "evidence_failed", "evidence_stored",
+           "handle",
            "question_unanswered"]
 
 MAX_ATTEMPTS = 3
@@ -253,6 +254,28 @@ def evidence_stored(state: dict[str, Any], case_id: int, kind: str | None) -> Ou
     if kind not in out.state.get("provided", []):
         out.state["provided"] = [*out.state.get("provided", []), kind]
     if out.state.get("step") == "evidence" and not _missing(out.state) and not out.state.get("pending"):
+        return _complete(out)
+    return out
+
+
+def evidence_duplicate(state: dict[str, Any], case_id: int, kind: str | None, first_kind: str | None) -> Outcome:
+    """A queued file turned out to be bytes the case already has: nothing is credited for it.
+
+    ``kind`` is what the file was expected to be, ``first_kind`` what the same bytes were the first time.
+    """
+    out = Outcome(state=dict(state or {}))
+    if out.state.get("case_id") != case_id:
+        return out
+    if kind:
+        _drop_pending(out.state, kind)
+    what = evidence_received(first_kind) if first_kind else msg("your_file")
+    out.say("evidence_duplicate", what=what)
+    if out.state.get("step") != "evidence":
+        return out
+    missing = _missing(out.state)
+    if missing:
+        return out.say("evidence_need_media", next=evidence_label(missing[0]))
+    if not out.state.get("pending"):
         return _complete(out)
     return out
 

@@ -106,18 +106,24 @@ class Worker:
                    ON CONFLICT (case_id, sha256) DO UPDATE
                       SET last_seen_at = now(),
                           evidence_kind = COALESCE(case_attachments.evidence_kind, EXCLUDED.evidence_kind)
-                   RETURNING id, (xmax = 0) AS inserted""",
+                   RETURNING id, (xmax = 0) AS inserted, evidence_kind""",
                 (job.case_id, item.sha256, item.content_type, item.size, path, payload["url"], kind,
                  payload.get("message_sid")),
             ).fetchone()
-            if kind:
-                conn.execute(
-                    "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
-                    "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) WHERE id = %s",
-                    (kind, job.case_id),
-                )
             state = store.lock_state(conn, job.contact_id)
-            self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
+            if not attachment["inserted"] and attachment["evidence_kind"] != kind:
+                # Bytes this case already has, sent again as another kind: only last_seen_at moved.
+                self._apply(conn, job, conversation.evidence_duplicate(
+                    state, job.case_id, kind, attachment["evidence_kind"]))
+            else:
+                if kind:
+                    conn.execute(
+                        "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
+                        "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) "
+                        "WHERE id = %s",
+                        (kind, job.case_id),
+                    )
+                self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
             store.emit(conn, "media_processed", job.case_id, {
                 "contact_id": job.contact_id, "attachment_id": attachment["id"], "sha256": item.sha256,
                 "content_type": item.content_type, "size_bytes": item.size, "evidence_kind": kind,
