@@ -34,7 +34,9 @@ def settings(db_url, tmp_path_factory, fake) -> Settings:
                ('FRN-001', 'Ruido o rechinido en frenos', 'frenos', 'rechinan chillan frenos al frenar',
                 '["odometer_photo", "noise_video"]'),
                ('MOT-002', 'Fuga de aceite de motor', 'motor', 'manchas de aceite goteo', '["leak_photo"]'),
-               ('ELE-003', 'Falla eléctrica del tablero', 'eléctrico', 'testigos encendidos', '[]')"""
+               ('ELE-003', 'Falla eléctrica del tablero', 'eléctrico', 'testigos encendidos', '[]'),
+               ('TST-901', 'Testigo check engine', 'motor', 'check engine',
+                '["odometer_photo", "warning_light_photo", "scan_report"]')"""
         )
     return Settings(database_url=db_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
@@ -218,17 +220,10 @@ def test_rag_analyzer_matches_what_plain_keywords_miss(client, settings):
 
 def test_the_same_photo_twice_is_credited_once(client, settings, fake):
     """Issue 12.1: a repeat only moves last_seen_at, credits nothing, and the customer is told."""
-    with psycopg.connect(settings.database_url) as conn:
-        conn.execute(
-            """INSERT INTO fault_catalog (code, name, system, symptoms, required_evidence) VALUES
-               ('ENG-901', 'Testigo de motor encendido', 'motor', 'foquito testigo check engine prendido',
-                '["odometer_photo", "warning_light_photo", "scan_report"]')
-               ON CONFLICT (code) DO NOTHING"""
-        )
     chat = Chat(client, "whatsapp:+5215510000012")
     for text in ("hola", VIN, "30000"):
         chat.say(text)
-    assert "Testigo de motor encendido" in chat.say("se me prendió el foquito check engine")[0]
+    assert "Testigo check engine" in chat.say("se prendió el testigo check engine")[0]
     ask = chat.say("sí")[0]
     assert "foto de los testigos" in ask and "reporte del escáner" in ask and "_" not in ask
     photo_x = JPEG + b"photo X"

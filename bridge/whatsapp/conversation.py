@@ -89,7 +89,10 @@ def _start(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
         return out.say("question_searching")
     _reset(out.state, "vehicle")
     name = f" {inbound.profile_name.split()[0]}" if inbound.profile_name.strip() else ""
-    if parsing.find_vin_candidate(text) or parsing.parse_plate(text):
+    has_vehicle = parsing.find_vin_candidate(text) or parsing.parse_plate(text)
+    if not has_vehicle and parsing.symptom_in_greeting(text):
+        out.state["symptom"] = text[:MAX_DESCRIPTION]  # confirmed after VIN and km, not asked again
+    if has_vehicle:
         out.replies.append(msg("greeting", name=name).split("\n")[0])
         return _vehicle(out, text, inbound, ctx)
     return out.say("greeting", name=name)
@@ -127,7 +130,11 @@ def _odometer(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcom
         return _retry(out.say("bad_odometer"))
     out.case_patch.update(odo_km=km)
     out.state.update(step="symptom", attempts=0)
-    return out.say("odometer_ok", km=km).say("ask_symptom")
+    out.say("odometer_ok", km=km)
+    said = out.state.pop("symptom", None)
+    if said:
+        return _symptom(out.say("symptom_kept", text=said), said, inbound, ctx)
+    return out.say("ask_symptom")
 
 
 def _symptom(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:

@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
     "bad_odometer": "No entendí el kilometraje. Escríbelo solo con números, por ejemplo 45000.",
     "odometer_ok": "Gracias, {km:,} km.",
     "ask_symptom": "Cuéntame con tus palabras qué le pasa al vehículo (qué notas, cuándo ocurre).",
+    "symptom_kept": "Me comentaste: «{text}».",
     "symptom_too_short": "Cuéntame un poco más de la falla, por favor (qué notas y cuándo ocurre).",
     "confirm_fault": "Entiendo que se trata de: *{name}*. ¿Es correcto? Responde *sí* o *no*.",
     "choose_fault": "¿Cuál de estas opciones describe mejor la falla? Responde con el número:\n{options}\n{other}",
