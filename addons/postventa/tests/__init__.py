@@ -7,4 +7,5 @@ from . import (
     test_tour,
     test_vehicle,
     test_warranty_flow,
+    test_warranty_loop,
 )
