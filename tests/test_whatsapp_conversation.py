@@ -199,3 +199,16 @@ def test_the_first_messages_symptom_is_kept_and_confirmed():
 def test_a_bare_greeting_still_asks_for_the_symptom():
     state, outs = talk(["Buenas tardes", "JTDKB20U993456789", "45000"])
     assert state["step"] == "symptom" and outs[2].replies[-1] == MESSAGES["ask_symptom"]
+
+
+def test_every_evidence_kind_of_the_catalog_has_a_spanish_label():
+    """Issue 12.6: customers never read a code ("warning light photo", "scan report")."""
+    import re
+    from pathlib import Path
+
+    from bridge.whatsapp.messages import EVIDENCE_LABELS, EVIDENCE_RECEIVED
+
+    data = Path(__file__).resolve().parent.parent / "addons/postventa/data/postventa_evidence_type_data.xml"
+    codes = re.findall(r'<field name="code">([^<]+)</field>', data.read_text(encoding="utf-8"))
+    assert len(codes) >= 8
+    assert [c for c in codes if c not in EVIDENCE_LABELS or c not in EVIDENCE_RECEIVED] == []
