@@ -46,11 +46,11 @@ def timed(fn):
     env.flush_all()
     env.cr.precommit.run()
     queries = env.cr.sql_log_count
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fn()
     env.flush_all()
     env.cr.precommit.run()
-    return time.perf_counter() - start, env.cr.sql_log_count - queries
+    return time.perf_counter() - start, env.cr.sql_log_count - queries, time.process_time() - cpu
 
 
 serial = 10_000_000
@@ -61,12 +61,12 @@ for size in SIZES:
     sample = min(size, ONE_BY_ONE_MAX)
     single_cases = make_cases(sample, serial)
     serial += sample
-    batch_s, batch_q = timed(batch_cases.action_evaluate_warranty)
-    single_s, single_q = timed(lambda cases=single_cases: [case.action_evaluate_warranty() for case in cases])
+    batch_s, batch_q, batch_cpu = timed(batch_cases.action_evaluate_warranty)
+    single_s, single_q, _cpu = timed(lambda cases=single_cases: [case.action_evaluate_warranty() for case in cases])
     scale = size / sample
     same = [c.warranty_status for c in batch_cases[:sample]] == [c.warranty_status for c in single_cases]
     print("BENCH " + json.dumps({
-        "cases": size, "batch_s": round(batch_s, 3), "batch_queries": batch_q,
+        "cases": size, "batch_s": round(batch_s, 3), "batch_cpu_s": round(batch_cpu, 3), "batch_queries": batch_q,
         "one_by_one_s": round(single_s * scale, 3), "one_by_one_queries": round(single_q * scale),
         "extrapolated": scale > 1, "ratio": round(single_s * scale / batch_s, 1), "same_outcomes": same,
         "outcomes": {s: batch_cases.mapped("warranty_status").count(s) for s in ("eligible", "review", "no_eligible")},
