@@ -38,12 +38,17 @@ class Coverage:
     fault_codes: frozenset[str] = frozenset()
     powertrains: frozenset[str] = frozenset()  # empty: every powertrain
 
-    def applies_to(self, fault_code: str | None, system: str | None, powertrain: str | None) -> bool:
-        if self.powertrains and powertrain not in self.powertrains:
-            return False
+    def covers(self, fault_code: str | None, system: str | None) -> bool:
+        """The coverage names this fault or its system (whatever the powertrain)."""
         return (fault_code is not None and fault_code in self.fault_codes) or (
             system is not None and system in self.systems
         )
+
+    def fits(self, powertrain: str | None) -> bool:
+        return not self.powertrains or powertrain in self.powertrains
+
+    def applies_to(self, fault_code: str | None, system: str | None, powertrain: str | None) -> bool:
+        return self.fits(powertrain) and self.covers(fault_code, system)
 
 
 @dataclass(frozen=True)
@@ -235,17 +240,13 @@ def applicable_coverages(policy: Policy, facts: CaseFacts, any_powertrain: bool 
     powertrain = facts.effective_powertrain
 
     def fits(cov: Coverage) -> bool:
-        return any_powertrain or not cov.powertrains or powertrain in cov.powertrains
+        return any_powertrain or cov.fits(powertrain)
 
     if facts.fault_coverage_code:
         forced = [c for c in policy.coverages if c.code == facts.fault_coverage_code and fits(c)]
         if forced:
             return forced
-    return [
-        c for c in policy.coverages
-        if fits(c) and c.applies_to(facts.fault_code, facts.fault_system, next(iter(c.powertrains), None)
-                                    if any_powertrain else powertrain)
-    ]
+    return [c for c in policy.coverages if fits(c) and c.covers(facts.fault_code, facts.fault_system)]
 
 
 def _powertrain_problem(facts: CaseFacts, labels: Labels) -> Reason | None:

@@ -1,8 +1,9 @@
 from odoo import fields, models
 
-from odoo.addons.base.models.res_partner import _tz_get
+from odoo.addons.base.models.res_partner import _lang_get, _tz_get
 
 DEFAULT_TZ = "America/Mexico_City"
+DEFAULT_LANG = "es_MX"
 
 
 class ResCompany(models.Model):
@@ -11,6 +12,11 @@ class ResCompany(models.Model):
     postventa_tz = fields.Selection(
         _tz_get, string="After-Sales Time Zone", default=DEFAULT_TZ, required=True,
         help="The dealer's time zone: it decides the date of every warranty evaluation, whoever evaluates.",
+    )
+    postventa_lang = fields.Selection(
+        _lang_get, string="After-Sales Language",
+        help="Language of warranty reasons and quote lines, whoever triggers them (users, the bridge, the "
+        "scheduled job). Empty: Spanish (Mexico) when it is installed, else the company contact's language.",
     )
 
     def _postventa_today(self):
@@ -21,4 +27,8 @@ class ResCompany(models.Model):
     def _postventa_lang(self):
         """The language warranty reasons are written in: the company's, whoever triggers them."""
         self.ensure_one()
-        return self.partner_id.lang or "es_MX"
+        if self.postventa_lang:
+            return self.postventa_lang
+        if self.env["res.lang"]._get_code(DEFAULT_LANG):
+            return DEFAULT_LANG
+        return self.partner_id.lang or self.env.lang

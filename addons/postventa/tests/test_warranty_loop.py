@@ -144,7 +144,7 @@ class TestSpanishReasons(PostventaCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("es_MX")
         cls.env["ir.module.module"]._load_module_terms(["postventa"], ["es_MX"], overwrite=True)
-        cls.env.company.partner_id.lang = "es_MX"
+        cls.env.company.partner_id.lang = "en_US"  # the company contact left in English: es_MX still wins
         cls.user.lang = "en_US"
         cls.integration.lang = False
 
