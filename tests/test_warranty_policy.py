@@ -74,9 +74,10 @@ def test_hybrid_system_gets_the_hybrid_coverage_only_on_hybrids():
     on_hybrid = wp.evaluate(POLICY, facts(powertrain="hybrid", **hybrid_fault))
     assert on_hybrid.outcome == wp.ELIGIBLE
     assert on_hybrid.coverage_code == "hybrid"
+    # A hybrid-system fault on a car recorded as gasoline contradicts itself: a person looks (issue 12.5).
     on_gasoline = wp.evaluate(POLICY, facts(powertrain="gasoline", **hybrid_fault))
-    assert on_gasoline.outcome == wp.NO_ELIGIBLE
-    assert codes(on_gasoline) == ["not_covered"]
+    assert on_gasoline.outcome == wp.REVIEW
+    assert codes(on_gasoline) == ["powertrain_mismatch"]
 
 
 def test_hybrid_limit_is_96_months_and_160000_km():
@@ -182,3 +183,48 @@ def test_an_unverified_owner_always_goes_to_review_first_and_keeps_every_reason(
     assert (expired.outcome, codes(expired)) == (wp.REVIEW, ["owner_unverified", "time_exceeded"])
     assert "dueño" in expired.reasons[0].message
     assert wp.evaluate(POLICY, facts()).inputs["owner_verified"] is True
+LABELS = wp.Labels(
+    evidence={"odometer_photo": "Foto del odómetro", "noise_video": "Video del ruido"},
+    systems={"hybrid": "Sistema híbrido", "electrical": "Eléctrico"},
+)
+
+
+def test_contradictory_powertrain_goes_to_review_with_a_readable_reason():
+    hybrid_fault = {"fault_code": "HYB-001", "fault_system": "hybrid"}
+    d = wp.evaluate(POLICY, facts(powertrain="gasoline", **hybrid_fault), LABELS)
+    assert (d.outcome, codes(d)) == (wp.REVIEW, ["powertrain_mismatch"])
+    assert "Sistema híbrido" in d.reasons[0].message and "sistema hybrid" not in d.reasons[0].message
+    unknown = wp.evaluate(POLICY, facts(powertrain=None, **hybrid_fault), LABELS)
+    assert (unknown.outcome, codes(unknown)) == (wp.REVIEW, ["powertrain_mismatch"])
+    # The model catalogue says hybrid, the vehicle record says gasoline: review, whatever the fault.
+    clash = wp.evaluate(POLICY, facts(powertrain="gasoline", model_powertrain="hybrid"), LABELS)
+    assert (clash.outcome, codes(clash)) == (wp.REVIEW, ["powertrain_contradiction"])
+    # Known from the catalogue only: used as the powertrain.
+    from_model = wp.evaluate(POLICY, facts(powertrain=None, model_powertrain="hybrid", odometer_km=50_000,
+                                           evaluation_date=date(2029, 1, 10), **hybrid_fault), LABELS)
+    assert (from_model.outcome, from_model.coverage_code) == (wp.ELIGIBLE, "hybrid")
+
+
+def test_reasons_name_evidence_systems_and_dates_for_mexico():
+    missing = wp.evaluate(POLICY, facts(evidence_required=frozenset({"odometer_photo", "noise_video"}),
+                                        evidence_provided=frozenset()), LABELS)
+    assert missing.reasons[0].message == "Falta evidencia: Video del ruido, Foto del odómetro."
+    assert missing.reasons[0].params == {"missing": ["noise_video", "odometer_photo"]}
+    covered = wp.evaluate(POLICY, facts(), LABELS)
+    assert "15/03/2026" in covered.reasons[0].message and "2026-03-15" not in covered.reasons[0].message
+    late = wp.evaluate(POLICY, facts(evaluation_date=date(2026, 3, 16)), LABELS)
+    assert "venció el 15/03/2026" in late.reasons[0].message
+    assert late.reasons[0].params["expired_on"] == "2026-03-15"  # machine-readable stays ISO
+    not_covered = wp.evaluate(POLICY, facts(fault_code="X-1", fault_system="infotainment"),
+                              wp.Labels(systems={"infotainment": "Entretenimiento"}))
+    assert codes(not_covered) == ["not_covered"]
+    assert "(Entretenimiento)" in not_covered.reasons[0].message and "infotainment" not in not_covered.summary
+
+
+def test_same_inputs_compare_equal_whatever_the_day_and_order():
+    first = wp.evaluate(POLICY, facts(evidence_required=frozenset({"a", "b"}), evidence_provided=frozenset({"b", "a"})))
+    later = wp.evaluate(POLICY, facts(evaluation_date=date(2024, 6, 2), evidence_required=frozenset({"b", "a"}),
+                                      evidence_provided=frozenset({"a", "b"})))
+    assert wp.same_inputs(first.inputs, later.inputs)
+    assert not wp.same_inputs(first.inputs, wp.evaluate(POLICY, facts(odometer_km=20_001)).inputs)
+    assert not wp.same_inputs(None, first.inputs)

@@ -180,3 +180,35 @@ def test_curated_keywords_rank_the_fault_customers_mean():
     assert parsing.match_faults(text, faults)[0] == "ELE-002"
     without = [Fault(f.code, f.name, f.system, f.symptoms) for f in faults]
     assert parsing.match_faults(text, without)[0] == "HYB-002"  # the keywords are what tips it
+
+
+def test_the_first_messages_symptom_is_kept_and_confirmed():
+    """Issue 12.10: what the customer said in the greeting is not asked for again after VIN and km."""
+    faults = [*FAULTS, Fault("ENG-001", "Testigo de motor encendido", "motor", "foquito check engine prendido")]
+    state, outs = talk(["hola, se me prendió el foquito del motor", "JTDKB20U993456789", "45000"],
+                       context=Context(faults=faults))
+    assert state["step"] == "confirm" and state["candidates"][0] == "ENG-001"
+    after_km = " ".join(outs[2].replies)
+    assert "se me prendió el foquito del motor" in after_km and "Testigo de motor encendido" in after_km
+    assert MESSAGES["ask_symptom"] not in outs[2].replies
+    assert outs[2].case_patch == {"odo_km": 45000, "description": "hola, se me prendió el foquito del motor"}
+    state, outs = talk(["sí"], state=state, context=Context(faults=faults))
+    assert outs[0].case_patch["falla_tipo"] == "ENG-001"
+
+
+def test_a_bare_greeting_still_asks_for_the_symptom():
+    state, outs = talk(["Buenas tardes", "JTDKB20U993456789", "45000"])
+    assert state["step"] == "symptom" and outs[2].replies[-1] == MESSAGES["ask_symptom"]
+
+
+def test_every_evidence_kind_of_the_catalog_has_a_spanish_label():
+    """Issue 12.6: customers never read a code ("warning light photo", "scan report")."""
+    import re
+    from pathlib import Path
+
+    from bridge.whatsapp.messages import EVIDENCE_LABELS, EVIDENCE_RECEIVED
+
+    data = Path(__file__).resolve().parent.parent / "addons/postventa/data/postventa_evidence_type_data.xml"
+    codes = re.findall(r'<field name="code">([^<]+)</field>', data.read_text(encoding="utf-8"))
+    assert len(codes) >= 8
+    assert [c for c in codes if c not in EVIDENCE_LABELS or c not in EVIDENCE_RECEIVED] == []

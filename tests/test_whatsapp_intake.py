@@ -34,7 +34,9 @@ def settings(db_url, tmp_path_factory, fake) -> Settings:
                ('FRN-001', 'Ruido o rechinido en frenos', 'frenos', 'rechinan chillan frenos al frenar',
                 '["odometer_photo", "noise_video"]'),
                ('MOT-002', 'Fuga de aceite de motor', 'motor', 'manchas de aceite goteo', '["leak_photo"]'),
-               ('ELE-003', 'Falla eléctrica del tablero', 'eléctrico', 'testigos encendidos', '[]')"""
+               ('ELE-003', 'Falla eléctrica del tablero', 'eléctrico', 'testigos encendidos', '[]'),
+               ('TST-901', 'Testigo check engine', 'motor', 'check engine',
+                '["odometer_photo", "warning_light_photo", "scan_report"]')"""
         )
     return Settings(database_url=db_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
@@ -215,3 +217,31 @@ def test_rag_analyzer_matches_what_plain_keywords_miss(client, settings):
     for text in ("hola", VIN, "20000"):
         chat.say(text)
     assert "Fuga de aceite de motor" in chat.say("pierde lubricante")[0]  # synonyms from bridge.rag
+
+
+def test_the_same_photo_twice_is_credited_once(client, settings, fake):
+    """Issue 12.1: a repeat only moves last_seen_at, credits nothing, and the customer is told."""
+    chat = Chat(client, "whatsapp:+5215510000012")
+    for text in ("hola", VIN, "30000"):
+        chat.say(text)
+    assert "Testigo check engine" in chat.say("se prendió el testigo check engine")[0]
+    ask = chat.say("sí")[0]
+    assert "foto de los testigos" in ask and "reporte del escáner" in ask and "_" not in ask
+    photo_x = JPEG + b"photo X"
+    chat.say(media=[(fake.add_media(photo_x, "image/jpeg"), "image/jpeg")])
+    work(settings)
+    chat.say(media=[(fake.add_media(photo_x, "image/jpeg"), "image/jpeg")])  # the same bytes again
+    work(settings)
+    case = case_of(settings, chat.sender)
+    assert case["evidence_provided"] == ["odometer_photo"]
+    [att] = q(settings, "SELECT * FROM case_attachments WHERE case_id = %s", case["id"])
+    assert att["evidence_kind"] == "odometer_photo" and att["last_seen_at"] > att["first_seen_at"]
+    bodies = [r["body"] for r in q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s ORDER BY id",
+                                   chat.sender)]
+    assert "ya lo había recibido (la foto del odómetro)" in bodies[-2] and "foto de los testigos" in bodies[-1]
+    answer = chat.say(media=[(fake.add_media(JPEG + b"photo Y", "image/jpeg"), "image/jpeg")])
+    assert "foto de los testigos" in answer[0] and "warning" not in " ".join(answer)
+    work(settings)
+    case = case_of(settings, chat.sender)
+    assert sorted(case["evidence_provided"]) == ["odometer_photo", "warning_light_photo"]
+    assert case["status"] == "open"  # the scan report is still missing

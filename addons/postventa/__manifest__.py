@@ -14,6 +14,7 @@
         "data/postventa_vehicle_system_data.xml",
         "data/postventa_evidence_type_data.xml",
         "data/postventa_warranty_policy_data.xml",
+        "data/postventa_vehicle_model_data.xml",
         "data/ir_cron_data.xml",
         "views/postventa_vehicle_views.xml",
         "views/postventa_fault_views.xml",

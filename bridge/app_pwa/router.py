@@ -136,7 +136,8 @@ def _store_upload(request: Request, customer: Customer, settings: Settings, case
             state = store.lock_state(conn, customer.contact_id)
             attachment = record_attachment(conn, case_id, customer.contact_id, item, path, "app:upload", kind, None,
                                            key=f"app:{item.sha256}")
-            out = conversation.evidence_stored(state, case_id, kind)
+            out = (conversation.evidence_stored(state, case_id, kind) if attachment["credited"]
+                   else conversation.evidence_duplicate(state, case_id, kind, attachment["evidence_kind"]))
             if out.case_patch:
                 store.patch_case(conn, case_id, out.case_patch)
             if state:

@@ -15,7 +15,8 @@ from . import parsing
 from .intake_types import Context, Inbound, Media, Outcome
 from .messages import evidence_label, evidence_list, evidence_received, msg, status_label
 
-__all__ = ["Context", "Inbound", "Media", "Outcome", "evidence_failed", "evidence_stored", "handle",
+__all__ = ["Context", "Inbound", "Media", "Outcome", "evidence_duplicate", "evidence_failed", "evidence_stored",
+           "handle",
            "question_unanswered"]
 
 MAX_ATTEMPTS = 3
@@ -122,7 +123,10 @@ def _start(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
         return out.say("question_searching")
     _reset(out.state, "vehicle")
     name = f" {inbound.profile_name.split()[0]}" if inbound.profile_name.strip() else ""
-    if parsing.find_vin_candidate(text) or parsing.parse_plate(text):
+    has_vehicle = parsing.find_vin_candidate(text) or parsing.parse_plate(text)
+    if not has_vehicle and parsing.symptom_in_greeting(text):
+        out.state["symptom"] = text[:MAX_DESCRIPTION]  # confirmed after VIN and km, not asked again
+    if has_vehicle:
         out.replies.append(msg("greeting", name=name).split("\n")[0])
         return _vehicle(out, text, inbound, ctx)
     return out.say("greeting", name=name)
@@ -160,7 +164,11 @@ def _odometer(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcom
         return _retry(out.say("bad_odometer"))
     out.case_patch.update(odo_km=km)
     out.state.update(step="symptom", attempts=0)
-    return out.say("odometer_ok", km=km).say("ask_symptom")
+    out.say("odometer_ok", km=km)
+    said = out.state.pop("symptom", None)
+    if said:
+        return _symptom(out.say("symptom_kept", text=said), said, inbound, ctx)
+    return out.say("ask_symptom")
 
 
 def _symptom(out: Outcome, text: str, inbound: Inbound, ctx: Context) -> Outcome:
@@ -287,6 +295,28 @@ def evidence_stored(state: dict[str, Any], case_id: int, kind: str | None) -> Ou
     if kind not in out.state.get("provided", []):
         out.state["provided"] = [*out.state.get("provided", []), kind]
     if out.state.get("step") == "evidence" and not _missing(out.state) and not out.state.get("pending"):
+        return _complete(out)
+    return out
+
+
+def evidence_duplicate(state: dict[str, Any], case_id: int, kind: str | None, first_kind: str | None) -> Outcome:
+    """A queued file turned out to be bytes the case already has: nothing is credited for it.
+
+    ``kind`` is what the file was expected to be, ``first_kind`` what the same bytes were the first time.
+    """
+    out = Outcome(state=dict(state or {}))
+    if out.state.get("case_id") != case_id:
+        return out
+    if kind:
+        _drop_pending(out.state, kind)
+    what = evidence_received(first_kind) if first_kind else msg("your_file")
+    out.say("evidence_duplicate", what=what)
+    if out.state.get("step") != "evidence":
+        return out
+    missing = _missing(out.state)
+    if missing:
+        return out.say("evidence_need_media", next=evidence_label(missing[0]))
+    if not out.state.get("pending"):
         return _complete(out)
     return out
 

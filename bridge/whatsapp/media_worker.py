@@ -102,7 +102,12 @@ class Worker:
             attachment = record_attachment(conn, job.case_id, job.contact_id, item, path, payload["url"], kind,
                                            payload.get("message_sid"), key=f"job:{job.id}")
             state = store.lock_state(conn, job.contact_id)
-            self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
+            if attachment["credited"]:
+                self._apply(conn, job, conversation.evidence_stored(state, job.case_id, kind))
+            else:
+                # Bytes this case already has, sent again as another kind: only last_seen_at moved.
+                self._apply(conn, job, conversation.evidence_duplicate(
+                    state, job.case_id, kind, attachment["evidence_kind"]))
             jobs.mark_done(conn, job, {"sha256": item.sha256, "attachment_id": attachment["id"], "path": path})
         log.info("job %s case=%s: stored %s (%s, %d bytes, kind=%s)", job.id, job.case_id, item.sha256[:12],
                  item.content_type, item.size, kind)
@@ -149,7 +154,10 @@ class Worker:
 def record_attachment(conn: psycopg.Connection, case_id: int, contact_id: str, item: media.Downloaded, path: str,
                       source_url: str, kind: str | None, message_sid: str | None, *, key: str) -> dict[str, Any]:
     """Inside the caller's transaction: upsert the attachment (dedupe by sha256 per case), mark the evidence
-    as provided and emit ``media_processed``. Shared by WhatsApp media jobs and the customer's app."""
+    as provided and emit ``media_processed``. Shared by WhatsApp media jobs and the customer's app.
+
+    Bytes the case already has credit nothing new: only ``last_seen_at`` moves, and ``credited`` is false
+    when they were first received as another kind (the same photo twice is one piece of evidence)."""
     attachment = conn.execute(
         """INSERT INTO case_attachments (case_id, sha256, content_type, size_bytes, storage_path, source_url,
                                          evidence_kind, message_sid)
@@ -157,10 +165,11 @@ def record_attachment(conn: psycopg.Connection, case_id: int, contact_id: str, i
            ON CONFLICT (case_id, sha256) DO UPDATE
               SET last_seen_at = now(),
                   evidence_kind = COALESCE(case_attachments.evidence_kind, EXCLUDED.evidence_kind)
-           RETURNING id, (xmax = 0) AS inserted""",
+           RETURNING id, (xmax = 0) AS inserted, evidence_kind""",
         (case_id, item.sha256, item.content_type, item.size, path, source_url, kind, message_sid),
     ).fetchone()
-    if kind:
+    attachment["credited"] = attachment["inserted"] or attachment["evidence_kind"] == kind
+    if kind and attachment["credited"]:
         conn.execute(
             "UPDATE cases SET evidence_provided = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) "
             "FROM jsonb_array_elements_text(evidence_provided || to_jsonb(%s::text)) AS x) WHERE id = %s",

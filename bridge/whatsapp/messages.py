@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
     "bad_odometer": "No entendí el kilometraje. Escríbelo solo con números, por ejemplo 45000.",
     "odometer_ok": "Gracias, {km:,} km.",
     "ask_symptom": "Cuéntame con tus palabras qué le pasa al vehículo (qué notas, cuándo ocurre).",
+    "symptom_kept": "Me comentaste: «{text}».",
     "symptom_too_short": "Cuéntame un poco más de la falla, por favor (qué notas y cuándo ocurre).",
     "confirm_fault": "Entiendo que se trata de: *{name}*. ¿Es correcto? Responde *sí* o *no*.",
     "choose_fault": "¿Cuál de estas opciones describe mejor la falla? Responde con el número:\n{options}\n{other}",
@@ -46,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "ask_evidence_next": "Ahora envíame {next}.",
     "evidence_received": "Recibí {what} ✅.",
     "evidence_extra": "Recibí {count} archivo(s) adicional(es); los agrego a tu caso.",
+    "evidence_duplicate": "Ese archivo ya lo había recibido ({what}); no lo cuento dos veces.",
     "evidence_processing": "Estoy guardando tus archivos; en un momento te confirmo.",
     "evidence_still_missing": "Aún me falta: {items}.",
     "evidence_need_media": "Para continuar necesito {next}. Envíalo como foto o video en este chat.",
@@ -176,6 +178,9 @@ EVIDENCE_LABELS: dict[str, str] = {
     "tire_photo": "una foto de la llanta",
     "invoice_photo": "una foto de la factura",
     "service_book_photo": "una foto de la póliza de servicio",
+    "warning_light_photo": "una foto de los testigos encendidos en el tablero",
+    "service_record": "el comprobante del último servicio (póliza o factura)",
+    "scan_report": "el reporte del escáner con los códigos de falla",
 }
 
 # How a received file is acknowledged ("Recibí la foto del odómetro").
@@ -191,6 +196,9 @@ EVIDENCE_RECEIVED: dict[str, str] = {
     "tire_photo": "la foto de la llanta",
     "invoice_photo": "la foto de la factura",
     "service_book_photo": "la foto de la póliza de servicio",
+    "warning_light_photo": "la foto de los testigos",
+    "service_record": "el comprobante del servicio",
+    "scan_report": "el reporte del escáner",
 }
 
 

@@ -152,6 +152,17 @@ _STOPWORDS = {
 }
 
 
+_GREETINGS = {
+    "hola", "buenas", "buenos", "buen", "dias", "tardes", "noches", "saludos", "holi", "hello", "favor",
+    "ayuda", "ayudar", "ayudan", "puede", "pueden", "quiero", "quisiera", "necesito", "garantia",
+}
+
+
+def symptom_in_greeting(text: str) -> bool:
+    """True when a first message says more than hello ("hola, se me prendió el foquito del motor")."""
+    return bool(stems(text) - {w[:4] for w in _GREETINGS})
+
+
 def stems(text: str) -> set[str]:
     """Crude Spanish stemming: 4-letter prefixes of content words (rechinan/rechinido -> rech)."""
     return {w[:4] for w in re.findall(r"[a-zñ]+", normalize(text)) if len(w) >= 4 and w not in _STOPWORDS}

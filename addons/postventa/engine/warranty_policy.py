@@ -6,8 +6,10 @@ The ORM gathers :class:`CaseFacts` and a :class:`Policy`; :func:`evaluate` retur
 
 Precedence: a definite "no" (wear item, not covered, coverage expired by time or km) wins;
 otherwise anything uncertain (unknown vehicle, fault, delivery date or odometer, contradictory
-odometer, missing evidence) sends the case to a person (``review``); otherwise ``eligible``.
-Coverage limits are inclusive: on the last day and at the last kilometre the car is covered.
+odometer or powertrain, missing evidence) sends the case to a person (``review``); otherwise
+``eligible``. Coverage limits are inclusive: on the last day and at the last kilometre the car is
+covered. Messages are Spanish (Mexico): names come from :class:`Labels` (evidence, systems, read
+in the company's language by the caller), dates read dd/mm/aaaa; ``params`` stay machine-readable.
 
 Identity rule: when the person asking is not verified as the vehicle's owner (``owner_verified`` false:
 the WhatsApp number is not the owner's phone on file and no one at the dealer confirmed it), the outcome
@@ -18,7 +20,8 @@ person who checks; no decision about someone else's vehicle is made automaticall
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 ELIGIBLE = "eligible"
@@ -40,12 +43,17 @@ class Coverage:
     fault_codes: frozenset[str] = frozenset()
     powertrains: frozenset[str] = frozenset()  # empty: every powertrain
 
-    def applies_to(self, fault_code: str | None, system: str | None, powertrain: str | None) -> bool:
-        if self.powertrains and powertrain not in self.powertrains:
-            return False
+    def covers(self, fault_code: str | None, system: str | None) -> bool:
+        """The coverage names this fault or its system (whatever the powertrain)."""
         return (fault_code is not None and fault_code in self.fault_codes) or (
             system is not None and system in self.systems
         )
+
+    def fits(self, powertrain: str | None) -> bool:
+        return not self.powertrains or powertrain in self.powertrains
+
+    def applies_to(self, fault_code: str | None, system: str | None, powertrain: str | None) -> bool:
+        return self.fits(powertrain) and self.covers(fault_code, system)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class CaseFacts:
     odometer_history: tuple[OdometerReading, ...] = ()
     fault_code: str | None = None
     fault_system: str | None = None
+    model_powertrain: str | None = None  # what the vehicle-model catalogue says, when it knows the model
     fault_is_wear_item: bool = False
     fault_coverage_code: str | None = None
     evidence_required: frozenset[str] = frozenset()
@@ -80,7 +89,7 @@ class CaseFacts:
 
     def as_inputs(self) -> dict:
         """The inputs as JSON-ready data, stored with every decision."""
-        data = dict(vars(self))  # shallow: every non-scalar is converted below (asdict deep-copies, 5x slower)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() deep-copies: 10x slower
         data["evaluation_date"] = self.evaluation_date.isoformat()
         data["delivery_date"] = self.delivery_date.isoformat() if self.delivery_date else None
         data["odometer_history"] = [
@@ -89,6 +98,54 @@ class CaseFacts:
         data["evidence_required"] = sorted(self.evidence_required)
         data["evidence_provided"] = sorted(self.evidence_provided)
         return data
+
+    @property
+    def effective_powertrain(self) -> str | None:
+        return self.powertrain or self.model_powertrain
+
+
+def same_inputs(stored: dict | None, inputs: dict) -> bool:
+    """Whether two decisions saw the same facts (the evaluation day aside, lists in any order)."""
+    if not stored:
+        return False
+    return _normalized(stored) == _normalized(inputs)
+
+
+def _normalized(inputs: dict) -> dict:
+    data = {k: v for k, v in inputs.items() if k != "evaluation_date"}
+    data.setdefault("model_powertrain", None)  # decisions stored before the model catalogue existed
+    for key in ("evidence_required", "evidence_provided"):
+        data[key] = sorted(data.get(key) or [])
+    data["odometer_history"] = sorted(
+        (r["date"], r["km"]) for r in data.get("odometer_history") or []
+    )
+    return data
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display names in the company's language, by code (the caller reads them from the catalogs)."""
+
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    systems: Mapping[str, str] = field(default_factory=dict)
+    powertrains: Mapping[str, str] = field(default_factory=dict)
+
+    def evidence_name(self, code: str) -> str:
+        return self.evidence.get(code) or code.replace("_", " ")
+
+    def system_name(self, code: str) -> str:
+        return self.systems.get(code) or code.replace("_", " ")
+
+    def powertrain_name(self, code: str | None) -> str:
+        if not code:
+            return "sin registrar"
+        return self.powertrains.get(code) or POWERTRAIN_NAMES.get(code) or code.replace("_", " ")
+
+
+POWERTRAIN_NAMES = {
+    "gasoline": "gasolina", "diesel": "diésel", "hybrid": "híbrido", "plugin_hybrid": "híbrido enchufable",
+    "electric": "eléctrico",
+}
 
 
 @dataclass(frozen=True)
@@ -131,6 +188,10 @@ def _fmt_km(km: int) -> str:
     return f"{km:,}"  # Mexican usage: 60,000
 
 
+def fmt_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")  # Mexican usage: 01/12/2026
+
+
 def _odometer_problem(facts: CaseFacts) -> Reason | None:
     """A reason to distrust the odometer at intake, or None."""
     previous = [r for r in facts.odometer_history if r.date <= facts.evaluation_date]
@@ -141,7 +202,7 @@ def _odometer_problem(facts: CaseFacts) -> Reason | None:
                 "odometer_inconsistent",
                 REVIEW,
                 f"El odómetro reportado ({_fmt_km(facts.odometer_km)} km) es menor que una lectura anterior "
-                f"({_fmt_km(highest.km)} km del {highest.date.isoformat()}).",
+                f"({_fmt_km(highest.km)} km del {fmt_date(highest.date)}).",
                 {
                     "reported_km": facts.odometer_km,
                     "previous_km": highest.km,
@@ -168,7 +229,7 @@ def _coverage_check(cov: Coverage, facts: CaseFacts, km_trusted: bool) -> tuple[
         reasons.append(Reason(
             "time_exceeded",
             NO_ELIGIBLE,
-            f"La cobertura «{cov.name}» ({cov.months} meses) venció el {expires_on.isoformat()}.",
+            f"La cobertura «{cov.name}» ({cov.months} meses) venció el {fmt_date(expires_on)}.",
             {"coverage": cov.code, "months": cov.months, "expired_on": expires_on.isoformat()},
         ))
     if km_trusted and facts.odometer_km is not None and facts.odometer_km > cov.km:
@@ -182,19 +243,36 @@ def _coverage_check(cov: Coverage, facts: CaseFacts, km_trusted: bool) -> tuple[
     return expires_on, reasons
 
 
-def applicable_coverages(policy: Policy, facts: CaseFacts) -> list[Coverage]:
+def applicable_coverages(policy: Policy, facts: CaseFacts, any_powertrain: bool = False) -> list[Coverage]:
+    """Coverages for the fault on the vehicle's powertrain (on any powertrain with ``any_powertrain``)."""
+    powertrain = facts.effective_powertrain
+
+    def fits(cov: Coverage) -> bool:
+        return any_powertrain or cov.fits(powertrain)
+
     if facts.fault_coverage_code:
-        forced = [
-            c for c in policy.coverages
-            if c.code == facts.fault_coverage_code and (not c.powertrains or facts.powertrain in c.powertrains)
-        ]
+        forced = [c for c in policy.coverages if c.code == facts.fault_coverage_code and fits(c)]
         if forced:
             return forced
-    return [c for c in policy.coverages if c.applies_to(facts.fault_code, facts.fault_system, facts.powertrain)]
+    return [c for c in policy.coverages if fits(c) and c.covers(facts.fault_code, facts.fault_system)]
 
 
-def evaluate(policy: Policy, facts: CaseFacts) -> Decision:
-    """Decide one case. Pure: the same policy and facts always give the same decision."""
+def _powertrain_problem(facts: CaseFacts, labels: Labels) -> Reason | None:
+    """The vehicle record and the model catalogue disagree on the powertrain."""
+    if facts.powertrain and facts.model_powertrain and facts.powertrain != facts.model_powertrain:
+        return Reason(
+            "powertrain_contradiction",
+            REVIEW,
+            f"El vehículo está registrado como {labels.powertrain_name(facts.powertrain)} pero su modelo es "
+            f"{labels.powertrain_name(facts.model_powertrain)}: confirmar el tren motriz.",
+            {"powertrain": facts.powertrain, "model_powertrain": facts.model_powertrain},
+        )
+    return None
+
+
+def evaluate(policy: Policy, facts: CaseFacts, labels: Labels | None = None) -> Decision:
+    """Decide one case. Pure: the same policy, facts and labels always give the same decision."""
+    labels = labels or Labels()
     no: list[Reason] = []
     review: list[Reason] = []
     chosen: Coverage | None = None
@@ -226,14 +304,31 @@ def evaluate(policy: Policy, facts: CaseFacts) -> Decision:
         else:
             km_trusted = True
 
+    powertrain_problem = _powertrain_problem(facts, labels)
+    if powertrain_problem:
+        review.append(powertrain_problem)
+
     if facts.fault_code and not wear_item:
         candidates = applicable_coverages(policy, facts)
-        if not candidates:
+        elsewhere = not candidates and applicable_coverages(policy, facts, any_powertrain=True)
+        if elsewhere:
+            # A coverage exists for this fault, but not on the powertrain recorded: the facts
+            # contradict each other (a hybrid-system fault on a "gasoline" car) or are unknown.
+            system = labels.system_name(facts.fault_system) if facts.fault_system else facts.fault_code
+            review.append(Reason(
+                "powertrain_mismatch",
+                REVIEW,
+                f"La falla {facts.fault_code} ({system}) corresponde a otro tren motriz; el vehículo está "
+                f"registrado como {labels.powertrain_name(facts.effective_powertrain)}: confirmar el tren motriz.",
+                {"fault": facts.fault_code, "system": facts.fault_system, "powertrain": facts.effective_powertrain,
+                 "coverages": sorted(c.code for c in elsewhere)},
+            ))
+        elif not candidates:
             no.append(Reason(
                 "not_covered",
                 NO_ELIGIBLE,
                 f"Ninguna cobertura de la política {policy.version} cubre la falla {facts.fault_code}"
-                + (f" (sistema {facts.fault_system})." if facts.fault_system else "."),
+                + (f" ({labels.system_name(facts.fault_system)})." if facts.fault_system else "."),
                 {"fault": facts.fault_code, "system": facts.fault_system},
             ))
         else:
@@ -253,7 +348,7 @@ def evaluate(policy: Policy, facts: CaseFacts) -> Decision:
         review.append(Reason(
             "evidence_missing",
             REVIEW,
-            "Falta evidencia: " + ", ".join(missing) + ".",
+            "Falta evidencia: " + ", ".join(labels.evidence_name(code) for code in missing) + ".",
             {"missing": missing},
         ))
 
@@ -266,7 +361,7 @@ def evaluate(policy: Policy, facts: CaseFacts) -> Decision:
         reasons = [Reason(
             "covered",
             ELIGIBLE,
-            f"Cubierto por «{chosen.name}» hasta el {expires_on.isoformat()} o {_fmt_km(chosen.km)} km.",
+            f"Cubierto por «{chosen.name}» hasta el {fmt_date(expires_on)} o {_fmt_km(chosen.km)} km.",
             {"coverage": chosen.code, "expires_on": expires_on.isoformat(), "km_limit": chosen.km},
         )]
     if not facts.owner_verified:

@@ -10,8 +10,10 @@ from . import (
     postventa_fault,
     postventa_odometer,
     postventa_vehicle,
+    postventa_vehicle_model,
     postventa_vehicle_system,
     postventa_warranty_decision,
     postventa_warranty_policy,
     postventa_warranty_ticket,
+    res_company,
 )

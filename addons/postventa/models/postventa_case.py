@@ -1,7 +1,10 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import assignment
 from ..engine import warranty_policy as engine
@@ -209,57 +212,173 @@ class PostventaCase(models.Model):
     def action_evaluate_warranty(self):
         """Evaluate the warranty of every case in ``self`` in one pass (batch-safe).
 
-        Writes one append-only decision per case, opens a warranty ticket for ``eligible``,
-        schedules an activity for the warranty manager on ``review``, and emits the events.
+        Writes one append-only decision per case whose inputs changed, opens a warranty ticket for
+        ``eligible``, schedules an activity for the warranty manager on ``review``, and emits the
+        events. The date is the dealer's (company time zone) and the reasons are written in the
+        company's language, whoever or whatever evaluates. Cases of one vehicle are decided in
+        order, each seeing the readings of the earlier ones, exactly as one call per case would.
         """
         cases = self.filtered(lambda c: c.state in OPEN_STATES)
         if not cases:
             raise UserError(self.env._("Only open cases can be evaluated."))
         cases.check_access("write")
-        today = fields.Date.context_today(self)
         decision_vals, engine_results = [], []
         for company, company_cases in cases.grouped("company_id").items():
+            today = company._postventa_today()
             policy = self.env["postventa.warranty.policy"]._get_current(today, company)
-            engine_policy = policy._to_engine()
-            history = company_cases._odometer_history()
-            for case in company_cases:
-                result = engine.evaluate(engine_policy, case._warranty_facts(today, history[case.vehicle_id.id]))
-                engine_results.append((case, result))
-                decision_vals.append(case._decision_vals(result, policy))
-        # Users may only read the log: it is written here, on their behalf (user_id records who).
-        decisions = self.env["postventa.warranty.decision"].sudo().create(decision_vals).with_env(self.env)
-        self._apply_decisions(decisions)
+            in_company_lang = company_cases.with_context(lang=company._postventa_lang())
+            engine_policy = policy.with_env(in_company_lang.env)._to_engine()
+            labels = in_company_lang._warranty_labels()
+            history, recorded = company_cases._odometer_history()
+            for case in company_cases.sorted("id"):
+                vehicle_id = case.vehicle_id.id
+                readings = [r for case_id, r in history[vehicle_id] if case_id != case.id]
+                result = engine.evaluate(engine_policy, case._warranty_facts(today, readings), labels)
+                if case._intake_trusted(result) and case.id not in recorded:
+                    history[vehicle_id].append((case.id, engine.OdometerReading(today, case.odometer_km)))
+                    engine_results.append((case, today))
+                if case._warranty_unchanged(result):
+                    continue
+                decision_vals.append(case._decision_vals(result, policy, today))
+        if decision_vals:
+            # Users may only read the log: it is written here, on their behalf (user_id records who).
+            decisions = self.env["postventa.warranty.decision"].sudo().create(decision_vals).with_env(self.env)
+            self._apply_decisions(decisions)
         self._record_intake_odometers(engine_results)
         return True
 
+    def _warranty_unchanged(self, result):
+        """The latest decision saw the same inputs under the same policy version and still stands:
+        deciding again would only repeat it (a manager's override stands until the inputs change)."""
+        self.ensure_one()
+        latest = self.decision_id
+        if not latest or self.warranty_status != latest.outcome or latest.policy_version != result.policy_version:
+            return False
+        if not engine.same_inputs(latest.inputs, result.inputs):
+            return False
+        return latest.is_override or (
+            latest.outcome == result.outcome and latest.reason_codes == ",".join(r.code for r in result.reasons)
+        )
+
     def _apply_decisions(self, decisions):
-        """Move each case to its decision's outcome, with ticket/activity/events, grouped by outcome."""
-        by_outcome = defaultdict(lambda: self.browse())
+        """Move each case to its decision's outcome, with ticket/activity/events, grouped by outcome.
+
+        The engine's own writes skip per-record mail tracking (a message, tracking values and a
+        follower look-up per case at commit); the same audit trail, one chatter note per case with
+        its state/status tracking values, is written afterwards in a few bulk INSERTs.
+        """
+        cases = decisions.case_id
+        initial = {case.id: {"state": case.state, "warranty_status": case.warranty_status} for case in cases}
+        quiet = self.with_context(tracking_disable=True)
+        by_outcome = defaultdict(lambda: quiet.browse())
         for decision in decisions:
-            by_outcome[decision.outcome] |= decision.case_id
-        for outcome, cases in by_outcome.items():
-            cases.write({"warranty_status": outcome, "state": "evaluated"})
+            by_outcome[decision.outcome] |= decision.case_id.with_env(quiet.env)
+        for outcome, outcome_cases in by_outcome.items():
+            outcome_cases.write({"warranty_status": outcome, "state": "evaluated"})
         self.env["postventa.event"]._emit_many([
             ("warranty.decided", decision.case_id, decision.case_id._decided_event_data(decision))
             for decision in decisions
         ])
         eligible = decisions.filtered(lambda d: d.outcome == "eligible" and not d.case_id.ticket_id)
         if eligible:
-            eligible.case_id._open_tickets(eligible)
+            eligible.case_id.with_env(quiet.env)._open_tickets(eligible)
         review = decisions.filtered(lambda d: d.outcome == "review")
         if review:
             review.case_id._schedule_review_activities()
+        cases._log_decisions(decisions, initial)
+
+    def _log_decisions(self, decisions, initial):
+        """One chatter note per decided case (outcome, policy, ticket) carrying the tracking values
+        of ``state`` and ``warranty_status`` as Odoo's tracking shows them.
+
+        Written with two INSERT ... SELECT FROM unnest statements whatever the batch size: the ORM's
+        mail.message create (sanitizing, defaults, inverses per row) cost more than the evaluation.
+        The rows are what ``_message_log_batch`` would write: internal notes by the current user.
+        """
+        tracked = ("state", "warranty_status")
+        col_info = self.fields_get(list(tracked), attributes=("string", "type", "selection"))
+        outcome_labels = dict(self._fields["warranty_status"]._description_selection(self.env))
+        res_ids, bodies = [], []
+        for decision in decisions:
+            case = decision.case_id
+            res_ids.append(case.id)
+            bodies.append(str(Markup("<p>%s</p>") % self.env._(
+                "Warranty evaluated (policy %(version)s): %(outcome)s%(ticket)s",
+                version=decision.policy_version, outcome=outcome_labels.get(decision.outcome, decision.outcome),
+                ticket=f" — {case.ticket_id.name}" if decision.outcome == "eligible" and case.ticket_id else "",
+            )))
+        author = self.env.user.partner_id
+        self.env.cr.execute(SQL(
+            """INSERT INTO mail_message (model, res_id, body, message_type, subtype_id, is_internal, author_id,
+                                         email_from, date, create_uid, create_date, write_uid, write_date)
+               SELECT %(model)s, t.res_id, t.body, 'notification', %(subtype)s, TRUE, %(author)s, %(email)s,
+                      now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                 FROM unnest(%(res_ids)s::int[], %(bodies)s::text[]) WITH ORDINALITY AS t(res_id, body, n)
+                ORDER BY t.n
+            RETURNING id, res_id""",
+            model=self._name, subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            author=author.id or None, email=author.email_formatted or None, uid=self.env.uid,
+            res_ids=res_ids, bodies=bodies,
+        ))
+        Tracking = self.env["mail.tracking.value"]
+        message_ids, field_ids, olds, news = [], [], [], []
+        for message_id, res_id in self.env.cr.fetchall():
+            case = self.browse(res_id)
+            for fname in tracked:
+                old, new = initial[res_id][fname], case[fname]
+                if old != new:
+                    vals = Tracking._create_tracking_values(old, new, fname, col_info[fname], case)
+                    message_ids.append(message_id)
+                    field_ids.append(vals["field_id"])
+                    olds.append(vals["old_value_char"])
+                    news.append(vals["new_value_char"])
+        if message_ids:
+            self.env.cr.execute(SQL(
+                """INSERT INTO mail_tracking_value (mail_message_id, field_id, old_value_char, new_value_char,
+                                                    create_uid, create_date, write_uid, write_date)
+                   SELECT t.m, t.f, t.o, t.n, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                     FROM unnest(%(m)s::int[], %(f)s::int[], %(o)s::varchar[], %(n)s::varchar[]) AS t(m, f, o, n)""",
+                uid=self.env.uid, m=message_ids, f=field_ids, o=olds, n=news,
+            ))
+        self.env["mail.message"].invalidate_model()
+        self.env["mail.tracking.value"].invalidate_model()
+        self.invalidate_recordset(["message_ids"])
 
     def _odometer_history(self):
-        """{vehicle id: (OdometerReading, ...)} for these cases' vehicles, from one query."""
-        history = defaultdict(list)
+        """({vehicle id: [(case id or None, OdometerReading), ...]}, {ids of cases with a reading}),
+        for these cases' vehicles, from one query. Each case later leaves out its own reading."""
+        history, recorded = defaultdict(list), set()
         readings = self.env["postventa.odometer"].search_read(
-            [("vehicle_id", "in", self.vehicle_id.ids), ("case_id", "not in", self.ids)],
-            ["vehicle_id", "date", "value_km"],
+            [("vehicle_id", "in", self.vehicle_id.ids)], ["vehicle_id", "date", "value_km", "case_id"],
         )
         for reading in readings:
-            history[reading["vehicle_id"][0]].append(engine.OdometerReading(reading["date"], reading["value_km"]))
-        return history
+            case_id = reading["case_id"] and reading["case_id"][0]
+            if case_id:
+                recorded.add(case_id)
+            history[reading["vehicle_id"][0]].append(
+                (case_id, engine.OdometerReading(reading["date"], reading["value_km"]))
+            )
+        return history, recorded
+
+    def _warranty_labels(self):
+        """Evidence, system and powertrain names in this environment's language, for the reasons."""
+        powertrain_field = self.env["postventa.vehicle"]._fields["powertrain"]
+        return engine.Labels(
+            evidence={t.code: t.name for t in self.env["postventa.evidence.type"].with_context(active_test=False)
+                      .search([])},
+            systems={s.code: s.name for s in self.env["postventa.vehicle.system"].with_context(active_test=False)
+                     .search([])},
+            powertrains={k: v.lower() for k, v in powertrain_field._description_selection(self.env)},
+        )
+
+    def _intake_trusted(self, result):
+        """The engine believed this case's odometer: it becomes part of the vehicle's history."""
+        self.ensure_one()
+        codes = {r.code for r in result.reasons}
+        return bool(
+            self.vehicle_id and self.odometer_km
+            and not codes & {"odometer_inconsistent", "odometer_implausible", "odometer_missing", "owner_unverified"}
+        )
 
     def _warranty_facts(self, today, odometer_history=()):
         self.ensure_one()
@@ -269,6 +388,7 @@ class PostventaCase(models.Model):
             vehicle_known=bool(vehicle),
             delivery_date=vehicle.delivery_date or None,
             powertrain=vehicle.powertrain or None,
+            model_powertrain=vehicle.vehicle_model_id.powertrain or None,
             odometer_km=self.odometer_km or None,
             odometer_history=tuple(odometer_history),
             fault_code=fault.code or None,
@@ -280,7 +400,7 @@ class PostventaCase(models.Model):
             owner_verified=not self.owner_unverified,
         )
 
-    def _decision_vals(self, result, policy):
+    def _decision_vals(self, result, policy, evaluation_date):
         self.ensure_one()
         return {
             "case_id": self.id,
@@ -296,6 +416,7 @@ class PostventaCase(models.Model):
             "coverage_code": result.coverage_code,
             "coverage_expires_on": result.coverage_expires_on,
             "km_limit": result.km_limit,
+            "evaluation_date": evaluation_date,
             "inputs": result.inputs,
             "user_id": self.env.user.id,
         }
@@ -316,32 +437,23 @@ class PostventaCase(models.Model):
             "recommended_supplier": decision.recommended_supplier or None,
         }
 
-    def _record_intake_odometers(self, engine_results):
-        """Keep the intake reading in the vehicle history when the engine trusted it.
-
-        One reading per vehicle (the highest trusted intake of the batch), only when it does not
-        go below anything already recorded and this case has not recorded one yet.
-        """
-        best = {}
-        for case, result in engine_results:
-            codes = {r.code for r in result.reasons}
-            distrusted = {"odometer_inconsistent", "odometer_implausible", "owner_unverified"}
-            if case.vehicle_id and case.odometer_km and not codes & distrusted:
-                current = best.get(case.vehicle_id.id)
-                if not current or case.odometer_km > current.odometer_km:
-                    best[case.vehicle_id.id] = case
-        if not best:
+    def _record_intake_odometers(self, trusted):
+        """Keep each trusted intake reading in the vehicle history, as one call per case would:
+        ``trusted`` is [(case, date)] of cases whose odometer the engine believed and that have not
+        recorded a reading yet; a reading below what is already recorded is not kept."""
+        if not trusted:
             return
         Reading = self.env["postventa.odometer"].sudo()
-        highest = dict(Reading._read_group([("vehicle_id", "in", list(best))], ["vehicle_id"], ["value_km:max"]))
-        recorded = set(Reading.search([("case_id", "in", [c.id for c in best.values()])]).case_id.ids)
-        today = fields.Date.context_today(self)
-        Reading.create([
-            {"vehicle_id": vehicle_id, "value_km": case.odometer_km, "source": "intake", "case_id": case.id,
-             "date": today}
-            for vehicle_id, case in best.items()
-            if case.id not in recorded and case.odometer_km >= highest.get(case.vehicle_id, 0)
-        ])
+        vehicles = [case.vehicle_id.id for case, _day in trusted]
+        highest = dict(Reading._read_group([("vehicle_id", "in", vehicles)], ["vehicle_id"], ["value_km:max"]))
+        highest = {vehicle.id: km for vehicle, km in highest.items()}
+        vals = []
+        for case, day in trusted:
+            if case.odometer_km >= highest.get(case.vehicle_id.id, 0):
+                highest[case.vehicle_id.id] = case.odometer_km
+                vals.append({"vehicle_id": case.vehicle_id.id, "value_km": case.odometer_km, "source": "intake",
+                             "case_id": case.id, "date": day})
+        Reading.create(vals)
 
     def _open_tickets(self, decisions):
         attachments = self.env["ir.attachment"].search(

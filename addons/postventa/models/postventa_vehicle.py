@@ -27,7 +27,14 @@ class PostventaVehicle(models.Model):
     )
     model_name = fields.Char(string="Model", required=True, help="e.g. Corolla, Hilux, RAV4")
     model_year = fields.Integer()
-    powertrain = fields.Selection(POWERTRAINS, required=True, default="gasoline", tracking=True)
+    vehicle_model_id = fields.Many2one(
+        "postventa.vehicle.model", string="Catalogue Model", compute="_compute_vehicle_model_id", store=True,
+        index="btree_not_null", help="The model catalogue's entry for this model name, when it has one.",
+    )
+    powertrain = fields.Selection(
+        POWERTRAINS, tracking=True, compute="_compute_powertrain", store=True, readonly=False,
+        help="From the model catalogue when the model is listed; otherwise as recorded (empty: unknown).",
+    )
     delivery_date = fields.Date(
         tracking=True, help="Day the vehicle was delivered to its first owner: the warranty starts here."
     )
@@ -40,6 +47,17 @@ class PostventaVehicle(models.Model):
     active = fields.Boolean(default=True)
 
     _vin_uniq = models.Constraint("UNIQUE(vin)", "A vehicle with this VIN already exists.")
+
+    @api.depends("model_name")
+    def _compute_vehicle_model_id(self):
+        catalogue = self.env["postventa.vehicle.model"]._match(self.mapped("model_name"))
+        for vehicle in self:
+            vehicle.vehicle_model_id = catalogue.get((vehicle.model_name or "").strip().lower(), False)
+
+    @api.depends("vehicle_model_id")
+    def _compute_powertrain(self):
+        for vehicle in self:
+            vehicle.powertrain = vehicle.vehicle_model_id.powertrain or vehicle.powertrain or False
 
     @api.depends("odometer_ids.value_km", "odometer_ids.date")
     def _compute_odometer_km(self):
@@ -112,7 +130,7 @@ class PostventaVehicle(models.Model):
                     "plate": vehicle.plate or None,
                     "model": vehicle.model_name,
                     "model_year": vehicle.model_year or None,
-                    "powertrain": vehicle.powertrain,
+                    "powertrain": vehicle.powertrain or None,
                     "delivery_date": fields.Date.to_string(vehicle.delivery_date),
                     "owner": vehicle.partner_id.name or None,
                 },

@@ -34,6 +34,9 @@ class PostventaWarrantyDecision(models.Model):
     coverage_code = fields.Char(readonly=True)
     coverage_expires_on = fields.Date(readonly=True)
     km_limit = fields.Integer(readonly=True)
+    evaluation_date = fields.Date(
+        readonly=True, help="The day the warranty was evaluated for, in the dealer's time zone.",
+    )
     inputs = fields.Json(string="Inputs (data)", readonly=True, help="What the engine saw.")
     inputs_display = fields.Text(string="Inputs", compute="_compute_inputs_display")
     user_id = fields.Many2one("res.users", string="Decided By", readonly=True, default=lambda self: self.env.user)

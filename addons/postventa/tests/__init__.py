@@ -14,4 +14,5 @@ from . import (
     test_warranty_flow,
     test_whatif,
     test_whatif_http,
+    test_warranty_loop,
 )

@@ -47,7 +47,8 @@ class TestWarrantyFlow(PostventaCommon):
         self.assertEqual((ticket.parts_cost, ticket.labor_cost, ticket.total_cost), (4200.0, 1300.0, 5500.0))
         # The intake reading joins the vehicle's history.
         self.assertEqual(case.vehicle_id.odometer_km, 20_000)
-        # Re-evaluating an eligible case logs a new decision but does not open a second ticket.
+        # Re-evaluating with new inputs logs a new decision but does not open a second ticket.
+        case.odometer_km = 21_000
         case.action_evaluate_warranty()
         self.assertEqual(len(case.decision_ids), 2)
         self.assertEqual(len(case.ticket_ids), 1)
@@ -94,7 +95,8 @@ class TestWarrantyFlow(PostventaCommon):
         wear = self._create_case(self._create_vehicle(months_ago=2), self.fault_wear, km=3_000)
         (on_hybrid | on_gasoline | wear).action_evaluate_warranty()
         self.assertEqual((on_hybrid.warranty_status, on_hybrid.decision_id.coverage_code), ("eligible", "hybrid"))
-        self.assertEqual(on_gasoline.decision_id.reason_codes, "not_covered")
+        # a hybrid-system fault on a car recorded as gasoline: contradictory facts go to a person
+        self.assertEqual(on_gasoline.decision_id.reason_codes, "powertrain_mismatch")
         self.assertEqual(wear.decision_id.reason_codes, "wear_item_excluded")
 
     def test_contradictory_odometer_goes_to_review_and_is_not_recorded(self):

@@ -5,7 +5,7 @@ from odoo.exceptions import MissingError, UserError
 
 from odoo.addons.sale.models.sale_order import SALE_ORDER_STATE
 
-from .. import sla
+from .. import fitment, sla
 from .sale_order import APPROVAL_STATES
 
 
@@ -65,12 +65,15 @@ class PostventaCase(models.Model):
             case.postventa_sla_date = case._postventa_sla_date()
 
     def _postventa_typical_parts(self):
-        """The fault's typical parts that fit the case's vehicle model (all of them when none does)."""
+        """The fault's typical parts that fit the case's vehicle: model, model year, and the axle when
+        the fault names one ("Balatas delanteras…"). None fitting means none quoted: the advisor adds
+        the right part by hand rather than the customer being quoted one that does not fit."""
         self.ensure_one()
-        parts = self.fault_id.part_ids
-        model = self.vehicle_id.model_name
-        fitting = parts.filtered(lambda part: part.product_tmpl_id._postventa_fits(model))
-        return fitting or parts
+        vehicle = self.vehicle_id
+        position = fitment.position_named(self.fault_id.name)
+        return self.fault_id.part_ids.filtered(
+            lambda part: part.product_tmpl_id._postventa_fits(vehicle.model_name, vehicle.model_year, position)
+        )
 
     def _postventa_sla_date(self):
         self.ensure_one()
@@ -153,13 +156,15 @@ class PostventaCase(models.Model):
                 lines.append(fields.Command.create(line))
                 choices.append(choice)
             if labor and case.fault_id.labor_hours:
+                # The customer reads this line: the company's language, whoever builds the quote.
+                in_company_lang = self.with_context(lang=company._postventa_lang()).env
                 lines.append(
                     fields.Command.create(
                         {
                             "product_id": labor.id,
-                            "name": self.env._(
+                            "name": in_company_lang._(
                                 "Labor: %(fault)s (%(hours)s h x %(rate)s)",
-                                fault=case.fault_id.display_name,
+                                fault=case.fault_id.with_env(in_company_lang).display_name,
                                 hours=case.fault_id.labor_hours,
                                 rate=company.postventa_labor_rate,
                             ),

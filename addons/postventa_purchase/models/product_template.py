@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .. import partnumbers
+from .. import fitment, partnumbers
 
 QUALITY_GRADES = [
     ("oem", "OEM (Toyota Genuine)"),
@@ -32,6 +32,16 @@ class ProductTemplate(models.Model):
         string="Fits Models",
         help="Comma-separated vehicle models the part fits (e.g. Corolla, Yaris). Empty: fits every model.",
     )
+    postventa_year_from = fields.Integer(
+        string="Fits From Model Year", help="First model year the part fits (e.g. 2020). Empty: no lower limit."
+    )
+    postventa_year_to = fields.Integer(
+        string="Fits Up To Model Year", help="Last model year the part fits (inclusive). Empty: no upper limit."
+    )
+    postventa_position = fields.Selection(
+        [(fitment.FRONT, "Front"), (fitment.REAR, "Rear")], string="Position",
+        help="Axle the part is for (brake pads, shocks…). Empty: either, or not applicable.",
+    )
     postventa_equivalence_ids = fields.One2many(
         "postventa.part.equivalence", "product_tmpl_id", string="Equivalents"
     )
@@ -45,12 +55,12 @@ class ProductTemplate(models.Model):
         help="Finds a part by any of its numbers, Toyota or aftermarket, through the equivalence table.",
     )
 
-    def _postventa_fits(self, model_name):
-        """Whether this part fits a vehicle model (``RAV4`` fits ``RAV4 Hybrid``); no fitment fits all."""
+    def _postventa_fits(self, model_name, model_year=None, position=None):
+        """Whether this part fits a vehicle model (``RAV4`` fits ``RAV4 Hybrid``) of that model year,
+        on the axle the fault names (``front`` / ``rear``); what is unknown does not exclude."""
         self.ensure_one()
-        tokens = [t.strip().casefold() for t in (self.postventa_fitment or "").split(",") if t.strip()]
-        model = (model_name or "").strip().casefold()
-        return not tokens or not model or any(model.startswith(token) for token in tokens)
+        return fitment.fits(self.postventa_fitment, self.postventa_year_from, self.postventa_year_to,
+                            self.postventa_position, model_name, model_year, position)
 
     @api.depends("postventa_part_number")
     def _compute_postventa_part_number_norm(self):

@@ -284,3 +284,52 @@ class TestQuoteFlow(PostventaPurchaseCommon):
         sienna = self._create_case(self._create_vehicle(model_name="Sienna"), self.fault_parts, km=15_000)
         sienna.action_evaluate_warranty()
         self.assertEqual(self._quote(sienna).order_line.postventa_part_id, self.filter)
+
+
+@tagged("post_install", "-at_install")
+class TestPartFitment(PostventaPurchaseCommon):
+    """Issue 12.8: parts fit by model and year range, and by position when the fault names one;
+    the labour line reads in the company's language whoever quotes."""
+
+    def _quote(self, case):
+        return case.with_user(self.user)._postventa_create_quotes().with_user(self.env.user)
+
+    def test_a_new_corollas_front_pad_fault_gets_the_front_pads_of_its_years(self):
+        this_year = self.today.year
+        old_front = self._create_part("99465-02221", "Balatas del. prueba Corolla 2009-2019", 1250.0, oem=True)
+        new_front = self._create_part("99465-02500", "Balatas del. prueba Corolla 2020+", 1390.0, oem=True)
+        rear = self._create_part("99466-02070", "Balatas tras. prueba Corolla 2014+", 1090.0, oem=True)
+        old_front.write({"postventa_fitment": "Corolla", "postventa_year_from": 2009, "postventa_year_to": 2019,
+                         "postventa_position": "front"})
+        new_front.write({"postventa_fitment": "Corolla", "postventa_year_from": this_year - 5,
+                         "postventa_position": "front"})
+        rear.write({"postventa_fitment": "Corolla", "postventa_year_from": 2014, "postventa_position": "rear"})
+        for part in (old_front, new_front, rear):
+            self._create_offer(part, self.sup_fast, 900.0, 1)
+        fault = self._create_fault(
+            "T-PRT-9", self.sys_brakes, evidence=self.ev_odometer, wear=True, labor_hours=1.5,
+            name="Balatas delanteras desgastadas",
+            part_ids=[fields.Command.set([old_front.id, new_front.id, rear.id, self.filter.id])],
+        )
+        case = self._create_case(self._create_vehicle(model_name="Corolla", model_year=this_year), fault, km=15_000)
+        case.action_evaluate_warranty()
+        order = self._quote(case)
+        self.assertEqual(order.order_line.postventa_part_id, new_front | self.filter)
+        # An older Corolla gets the pads of its years; a fault that names no axle takes both axles.
+        old = self._create_case(self._create_vehicle(model_name="Corolla", model_year=2015), fault, km=15_000)
+        old.action_evaluate_warranty()
+        self.assertEqual(self._quote(old).order_line.postventa_part_id, old_front | self.filter)
+        fault.name = "Rechinido en frenos"
+        both = self._create_case(self._create_vehicle(model_name="Corolla", model_year=2016), fault, km=15_000)
+        both.action_evaluate_warranty()
+        self.assertEqual(self._quote(both).order_line.postventa_part_id, old_front | rear | self.filter)
+
+    def test_the_labour_line_reads_in_spanish_whoever_quotes(self):
+        self.env["res.lang"]._activate_lang("es_MX")
+        self.env["ir.module.module"]._load_module_terms(["postventa", "postventa_purchase"], ["es_MX"],
+                                                        overwrite=True)
+        self.env.company.partner_id.lang = "es_MX"
+        self.user.lang = "en_US"
+        order = self._quote(self._no_eligible_case())
+        labour = order.order_line.filtered("postventa_is_labor")
+        self.assertTrue(labour.name.startswith("Mano de obra taller"), labour.name)
