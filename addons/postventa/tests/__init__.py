@@ -12,7 +12,7 @@ from . import (
     test_translations,
     test_vehicle,
     test_warranty_flow,
+    test_warranty_loop,
     test_whatif,
     test_whatif_http,
-    test_warranty_loop,
 )
