@@ -1,7 +1,6 @@
 from odoo import fields, models, tools
 
 
-
 class PostventaKpiAttachReport(models.Model):
     """One row per case whose latest decision is *no_eligible*: the attach-rate population.
 
@@ -13,12 +12,12 @@ class PostventaKpiAttachReport(models.Model):
     _auto = False
     _order = "date desc"
 
-    case_id = fields.Many2one("postventa.case", string="Case", readonly=True)
+    case_id = fields.Many2one("postventa.case", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     date = fields.Datetime(string="Decided On", readonly=True)
     system_id = fields.Many2one("postventa.vehicle.system", string="Fault System", readonly=True)
-    fault_id = fields.Many2one("postventa.fault", string="Fault", readonly=True)
-    vehicle_model = fields.Char(string="Vehicle Model", readonly=True)
+    fault_id = fields.Many2one("postventa.fault", readonly=True)
+    vehicle_model = fields.Char(readonly=True)
     user_id = fields.Many2one("res.users", string="Advisor", readonly=True)
     attached_count = fields.Integer(string="Cases with Confirmed Sale", readonly=True)
     attach_rate = fields.Float(string="Attach Rate (%)", aggregator="avg", readonly=True, digits=(16, 2))

@@ -37,10 +37,13 @@ class PostventaKpiCard(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        rows = " UNION ALL ".join(
-            f"SELECT {i} AS id, {i} AS sequence, '{code}'::varchar AS code" for i, (code, _label) in enumerate(METRICS, 1)
-        )
-        self.env.cr.execute(f"CREATE OR REPLACE VIEW {self._table} AS ({rows})")
+        # One row per entry of METRICS, in its order.
+        self.env.cr.execute(f"""
+            CREATE OR REPLACE VIEW {self._table} AS (
+                SELECT v.id, v.id AS sequence, v.code::varchar AS code
+                  FROM (VALUES (1, 'attach_rate'), (2, 'resolution_hours'), (3, 'stock_rotation'),
+                               (4, 'warranty_cost')) AS v(id, code)
+            )""")
 
     def _compute_values(self):
         today = fields.Date.context_today(self)

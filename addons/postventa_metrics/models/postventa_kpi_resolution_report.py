@@ -11,13 +11,13 @@ class PostventaKpiResolutionReport(models.Model):
     _auto = False
     _order = "date desc"
 
-    case_id = fields.Many2one("postventa.case", string="Case", readonly=True)
+    case_id = fields.Many2one("postventa.case", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     date = fields.Datetime(string="Closed On", readonly=True)
     outcome = fields.Selection(OUTCOMES, readonly=True)
     system_id = fields.Many2one("postventa.vehicle.system", string="Fault System", readonly=True)
-    fault_id = fields.Many2one("postventa.fault", string="Fault", readonly=True)
-    vehicle_model = fields.Char(string="Vehicle Model", readonly=True)
+    fault_id = fields.Many2one("postventa.fault", readonly=True)
+    vehicle_model = fields.Char(readonly=True)
     user_id = fields.Many2one("res.users", string="Advisor", readonly=True)
     resolution_hours = fields.Float(string="Resolution Time (h)", aggregator="avg", readonly=True, digits=(16, 2))
     max_resolution_hours = fields.Float(string="Longest Resolution (h)", aggregator="max", readonly=True,

@@ -19,11 +19,11 @@ class PostventaKpiStockReport(models.Model):
     product_id = fields.Many2one("product.product", string="Spare Part", readonly=True)
     supplier_id = fields.Many2one("res.partner", string="Main Supplier", readonly=True,
                                   help="The part's first vendor (lowest sequence) in its supplier list.")
-    units_out = fields.Float(string="Units Out", readonly=True, digits="Product Unit")
+    units_out = fields.Float(readonly=True, digits="Product Unit")
     on_hand_start = fields.Float(string="On Hand at Start", readonly=True, digits="Product Unit")
     on_hand_end = fields.Float(string="On Hand at End", readonly=True, digits="Product Unit")
     avg_on_hand = fields.Float(string="Average On Hand", readonly=True, digits="Product Unit")
-    turnover = fields.Float(string="Turnover", readonly=True, aggregator=None, digits=(16, 4))
+    turnover = fields.Float(readonly=True, aggregator=None, digits=(16, 4))
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -14,13 +14,13 @@ class PostventaKpiWarrantyReport(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Datetime(string="Opened On", readonly=True)
     system_id = fields.Many2one("postventa.vehicle.system", string="Fault System", readonly=True)
-    fault_id = fields.Many2one("postventa.fault", string="Fault", readonly=True)
-    vehicle_model = fields.Char(string="Vehicle Model", readonly=True)
+    fault_id = fields.Many2one("postventa.fault", readonly=True)
+    vehicle_model = fields.Char(readonly=True)
     coverage_code = fields.Char(string="Coverage", readonly=True)
     user_id = fields.Many2one("res.users", string="Advisor", readonly=True)
-    parts_cost = fields.Monetary(string="Parts Cost", readonly=True)
-    labor_cost = fields.Monetary(string="Labor Cost", readonly=True)
-    total_cost = fields.Monetary(string="Total Cost", readonly=True)
+    parts_cost = fields.Monetary(readonly=True)
+    labor_cost = fields.Monetary(readonly=True)
+    total_cost = fields.Monetary(readonly=True)
     cost_per_ticket = fields.Monetary(string="Cost per Ticket", aggregator="avg", readonly=True)
 
     def init(self):

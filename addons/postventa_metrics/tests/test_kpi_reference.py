@@ -206,10 +206,8 @@ class TestKpiReference(MetricsCommon):
 
     def test_attach_report_slices_by_vehicle_model(self):
         Report = self.env["postventa.kpi.attach.report"].with_user(self.kpi_manager)
-        rows = dict(
-            (model, (rate, count))
-            for model, rate, count in Report._read_group(self._in_p(), ["vehicle_model"], ["attach_rate:avg", "__count"])
-        )
+        groups = Report._read_group(self._in_p(), ["vehicle_model"], ["attach_rate:avg", "__count"])
+        rows = {model: (rate, count) for model, rate, count in groups}
         # Corolla: A1 and A2 sold -> 100 %; Hilux: A3 and A4 did not -> 0 %
         self.assertEqual(rows, {"Corolla": (100.0, 2), "Hilux": (0.0, 2)})
         self.assertFalse(Report.search([("company_id", "=", self.company_b.id)]), "company B rows leaked")
