@@ -22,6 +22,7 @@ ROUTER_MODULES = [
     "bridge.api.query",
     "bridge.api.twilio",
     "bridge.api.spareparts",
+    "bridge.api.metrics",
 ]
 
 
