@@ -14,19 +14,18 @@ from .. import kpi
 KPI_GROUPS = ("postventa.group_postventa_warranty_manager", "postventa.group_postventa_integration")
 
 ATTACH_SQL = """
-    SELECT COUNT(*) AS denominator,
-           COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM sale_order so
-                                           WHERE so.postventa_case_id = c.id AND so.state = 'sale')) AS numerator
+    SELECT COUNT(*) AS denominator, COUNT(sold.case_id) AS numerator
       FROM postventa_case c
       JOIN postventa_warranty_decision d ON d.id = c.decision_id
+      LEFT JOIN (SELECT DISTINCT postventa_case_id AS case_id FROM sale_order
+                  WHERE state = 'sale' AND postventa_case_id IS NOT NULL) AS sold ON sold.case_id = c.id
      WHERE c.company_id = %(company)s AND d.outcome = 'no_eligible'
        AND d.create_date >= %(start)s AND d.create_date < %(end)s
 """
 
 RESOLUTION_SQL = """
     SELECT COUNT(*) AS count, AVG(h) AS mean,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY h) AS p90
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY h) AS percentiles
       FROM (SELECT GREATEST(0, EXTRACT(EPOCH FROM c.date_done - c.create_date)) / 3600.0 AS h
               FROM postventa_case c
              WHERE c.company_id = %(company)s AND c.state = 'done'
@@ -108,7 +107,8 @@ class PostventaKpi(models.AbstractModel):
         cr.execute(ATTACH_SQL, params)
         denominator, numerator = cr.fetchone()
         cr.execute(RESOLUTION_SQL, params)
-        count, mean, median, p90 = cr.fetchone()
+        count, mean, percentiles = cr.fetchone()
+        median, p90 = percentiles or (None, None)
         cr.execute(STOCK_SQL, params)
         units_out, on_hand_start, on_hand_end = cr.fetchone()
         cr.execute(WARRANTY_SQL, params)
