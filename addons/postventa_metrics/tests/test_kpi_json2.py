@@ -41,6 +41,7 @@ class TestKpiJson2(MetricsCommon, HttpCase):
         response = self._call(self.kpi_integration, date_from=self.day(30), date_to=self.day(0),
                               company_id=self.company_b.id)
         self.assertEqual(response.status_code, 403)
+        self.assertIn("metrics of this company", response.json()["message"])
 
     @mute_logger("odoo.http")
     def test_bad_period_is_a_4xx_with_the_reason(self):
