@@ -33,6 +33,7 @@ ROUTER_MODULES = [
     "bridge.api.twilio",
     "bridge.api.spareparts",
     "bridge.app_pwa.router",
+    "bridge.api.metrics",
 ]
 
 

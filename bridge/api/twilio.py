@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
+from ..observability import timed_route
 from ..whatsapp import inbound, signature
 from .health import EXTRA_PROBES
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["whatsapp"])
+router = APIRouter(tags=["whatsapp"], route_class=timed_route("twilio_whatsapp"))
 
 MAX_BODY_BYTES = 64 * 1024  # Twilio's form for one message (10 media URLs, 1600-char body) is far smaller
 MAX_TWIML_CHARS = 1600
