@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine import warranty_policy as engine
 
@@ -20,6 +20,15 @@ WARRANTY_STATUSES = [
     ("no_eligible", "Not eligible"),
 ]
 OPEN_STATES = ("new", "evidence", "evaluated", "in_progress")
+# Owned by the warranty engine, a manager's override, the bridge or write()'s own stamps: users never write
+# them directly (over JSON-2 or the ORM); the owners go through _write_protected after checking the caller.
+PROTECTED_FIELDS = frozenset({
+    "name", "neon_id", "warranty_status", "decision_id", "decision_ids", "ticket_id", "ticket_ids",
+    "evidence_complete", "evidence_missing", "is_ready", "resolution_hours", "bridge_touched_at",
+    "date_evidence", "date_evaluated", "date_in_progress", "date_done", "date_cancelled",
+})
+# What a new case may say about them (the defaults).
+PROTECTED_CREATE_DEFAULTS = {"name": "/", "warranty_status": "pending"}
 
 
 class PostventaCase(models.Model):
@@ -146,6 +155,12 @@ class PostventaCase(models.Model):
     # --- CRUD --------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_protected_fields(
+                    [f for f in PROTECTED_FIELDS.intersection(vals)
+                     if vals[f] and vals[f] != PROTECTED_CREATE_DEFAULTS.get(f)]
+                )
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = name
@@ -154,6 +169,8 @@ class PostventaCase(models.Model):
         return cases
 
     def write(self, vals):
+        if not self.env.su:
+            self._check_protected_fields(PROTECTED_FIELDS.intersection(vals))
         if "state" in vals:
             stamp = f"date_{vals['state']}"
             if stamp in self._fields:
@@ -162,6 +179,20 @@ class PostventaCase(models.Model):
         if "fault_id" in vals:
             self._sync_evidence_lines()
         return result
+
+    @api.model
+    def _check_protected_fields(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "%(fields)s of an after-sales case are set by the warranty evaluation, a manager's override or "
+                "the WhatsApp channel, not edited directly.",
+                fields=", ".join(sorted(self._fields[name].string for name in names)),
+            ))
+
+    def _write_protected(self, vals):
+        """The one way to write PROTECTED_FIELDS: for the engine, the override and the bridge, which
+        check their caller first. Not reachable over RPC (private) and needs no context key."""
+        return self.sudo().write(vals)
 
     @api.model
     def _next_references(self, count):
@@ -231,7 +262,7 @@ class PostventaCase(models.Model):
         for decision in decisions:
             by_outcome[decision.outcome] |= decision.case_id
         for outcome, cases in by_outcome.items():
-            cases.write({"warranty_status": outcome, "state": "evaluated"})
+            cases._write_protected({"warranty_status": outcome, "state": "evaluated"})
         self.env["postventa.event"]._emit_many([
             ("warranty.decided", decision.case_id, decision.case_id._decided_event_data(decision))
             for decision in decisions
@@ -411,7 +442,11 @@ class PostventaCase(models.Model):
         self.write({"state": "cancelled"})
 
     def action_reset(self):
-        self.write({"state": "new", "warranty_status": "pending"})
+        """Back to new for another evaluation (the button shows on evaluated and cancelled cases)."""
+        if self.filtered(lambda c: c.state not in ("evaluated", "cancelled")):
+            raise UserError(self.env._("Only evaluated or cancelled cases can be reset to new."))
+        self.check_access("write")
+        self._write_protected({"state": "new", "warranty_status": "pending"})
         self._sync_evidence_lines()
 
     def action_open_override(self):

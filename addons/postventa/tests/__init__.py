@@ -4,6 +4,7 @@ from . import (
     test_decision_log,
     test_events,
     test_security,
+    test_security_case,
     test_tour,
     test_vehicle,
     test_warranty_flow,
