@@ -5,6 +5,7 @@ from . import (
     test_events,
     test_security,
     test_security_case,
+    test_security_integration,
     test_tour,
     test_vehicle,
     test_warranty_flow,
