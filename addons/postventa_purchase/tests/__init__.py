@@ -1,1 +1,8 @@
-from . import test_parts, test_portal, test_quote_flow, test_sla, test_tour
+from . import (
+    test_parts,
+    test_portal,
+    test_quote_flow,
+    test_security_quote,
+    test_sla,
+    test_tour,
+)
