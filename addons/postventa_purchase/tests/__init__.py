@@ -3,6 +3,7 @@ from . import (
     test_portal,
     test_quote_flow,
     test_security_quote,
+    test_security_spareparts,
     test_sla,
     test_tour,
 )
