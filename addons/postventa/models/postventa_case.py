@@ -451,6 +451,8 @@ class PostventaCase(models.Model):
 
     def action_open_override(self):
         self.ensure_one()
+        self.env["postventa.warranty.override"]._check_manager()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Override Warranty Decision"),
@@ -462,12 +464,14 @@ class PostventaCase(models.Model):
 
     def action_view_decisions(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_decision_action")
         action["domain"] = [("case_id", "=", self.id)]
         return action
 
     def action_view_tickets(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_ticket_action")
         action["domain"] = [("case_id", "=", self.id)]
         if self.ticket_count == 1:
@@ -476,6 +480,7 @@ class PostventaCase(models.Model):
 
     def action_view_attachments(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Evidence"),
