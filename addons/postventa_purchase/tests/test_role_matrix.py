@@ -289,6 +289,15 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
     def test_methods_per_role_through_json2(self):
         self._check_channel(self._json2)
 
+    def test_bridge_health_probe_works_for_the_integration_user(self):
+        # bridge.odoo.OdooClient.ping calls res.users/context_get: it must work for a user with no other rights
+        response = self.url_open("/json/2/res.users/context_get", data="{}", headers={
+            "Content-Type": "application/json", "Authorization": f"bearer {self.keys['integration']}",
+            "X-Odoo-Database": self.env.cr.dbname,
+        })
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertIn("lang", response.json())
+
     def _check_channel(self, call):
         mismatches = []
         for (model, method), (allowed, fixture) in sorted(METHODS.items()):
