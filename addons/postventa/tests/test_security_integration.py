@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import PostventaCommon
@@ -49,3 +49,13 @@ class TestSecurityIntegration(PostventaCommon):
         self.assertTrue(self.env["postventa.fault"].with_user(self.integration).bridge_catalog())
         self.assertIsInstance(self.env["postventa.event"].with_user(self.integration).bridge_pull(), list)
         self.assertEqual(Case.bridge_handoff(777002, note="quiere asesor")["id"], case.id)
+
+    def test_bridge_event_methods_check_their_input(self):
+        Event = self.env["postventa.event"].with_user(self.integration)
+        for kwargs in ({"after_id": "1 OR 1=1"}, {"after_id": -1}, {"limit": None}, {"after_id": True}):
+            with self.subTest(kwargs=kwargs), self.assertRaises(ValidationError):
+                Event.bridge_pull(**kwargs)
+        for updates in ("delivered", [1, 2], {"event_id": "x"}):
+            with self.subTest(updates=updates), self.assertRaises(ValidationError):
+                Event.bridge_report_delivery(updates)
+        self.assertEqual(Event.bridge_report_delivery([{"event_id": ["x"]}, {"event_id": "nope"}]), 0)
