@@ -212,9 +212,14 @@ class SaleOrder(models.Model):
         return True
 
     def action_draft(self):
+        # Sent and approved back to draft is the approval's reset: an approver's call. Back from cancelled
+        # (or a sent quote never approved) needs approval again: the safe direction, open to whoever may draft.
+        if self.filtered(lambda o: o.postventa_case_id and o.state == "sent"
+                         and o.postventa_approval_state == "approved"):
+            self._postventa_check_approver()
+        drafted = self.filtered(lambda o: o.postventa_case_id and o.state in ("cancel", "sent"))
         res = super().action_draft()
-        # Back from cancelled: it needs approval again (the safe direction, open to whoever may draft it).
-        self.filtered("postventa_case_id")._postventa_write_approval({"postventa_approval_state": "to_approve"})
+        drafted._postventa_write_approval({"postventa_approval_state": "to_approve"})
         return res
 
     def _postventa_check_approved(self):

@@ -90,3 +90,18 @@ class TestSecurityQuote(PostventaPurchaseCommon):
         order.with_user(self.approver).action_postventa_reset_approval()
         self.assertEqual((order.postventa_approval_state, order.state), ("to_approve", "draft"))
         order.order_line[0].with_user(self.user).price_unit = 1.0  # unlocked for the advisor again
+
+    def test_back_to_draft_of_a_sent_approved_quote_is_an_approver_reset(self):
+        order = self._approved_quote()
+        order.action_quotation_sent()
+        self.assertEqual(order.state, "sent")
+        with self.assertRaises(AccessError):
+            order.with_user(self.user).action_draft()
+        self.assertEqual((order.state, order.postventa_approval_state), ("sent", "approved"))
+        order.with_user(self.approver).action_draft()
+        self.assertEqual((order.state, order.postventa_approval_state), ("draft", "to_approve"))
+        # back from cancelled stays open to advisors: it only asks for approval again
+        order.with_user(self.approver).action_postventa_approve()
+        order.with_user(self.user).action_cancel()
+        order.with_user(self.user).action_draft()
+        self.assertEqual((order.state, order.postventa_approval_state), ("draft", "to_approve"))
