@@ -203,8 +203,12 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
         return [], {"updates": []}
 
     def _fx_upsert(self, user):
+        # ready to evaluate and eligible: the call writes a ticket's monetary fields, which JSON-2 flushes as
+        # the caller (the currency's rounding must be readable by the integration user)
+        vin = self._create_vehicle().vin
         return [], {"records": [{"neon_id": next(self.neon), "contact_id": "whatsapp:+5215512340000",
-                                 "description": "ruido", "odo_km": 1000}]}
+                                 "vin": vin, "falla_tipo": self.fault_electrical.code, "odo_km": 10_000,
+                                 "evidence_provided": ["odometer_photo"], "description": "ruido"}]}
 
     def _fx_spareparts(self, user):
         return [], {"part_number": "QX1210"}
