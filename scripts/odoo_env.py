@@ -118,15 +118,21 @@ def find() -> tuple[OdooInstall | None, list[str]]:
 API_KEY_SCRIPT = """
 import datetime
 from odoo import Command
-user = env["res.users"].search([("login", "=", %(login)r)], limit=1) or env["res.users"].create({
-    "name": %(user_name)r, "login": %(login)r,
-    "group_ids": [Command.set([env.ref("base.group_user").id,
-                               env.ref("postventa.group_postventa_integration").id])]})
+# The bridge's user is in the integration group only: not an internal user, no rights of its own
+# (docs/security-odoo.md). An existing user is brought back to exactly that.
+groups = [Command.set([env.ref(xmlid).id for xmlid in %(groups)r])]
+user = env["res.users"].with_context(active_test=False).search([("login", "=", %(login)r)], limit=1)
+if user:
+    user.write({"group_ids": groups, "active": True})
+else:
+    user = env["res.users"].create({"name": %(user_name)r, "login": %(login)r, "group_ids": groups})
+# Non-admin keys need an expiration date in Odoo 19; sudo lets it exceed the groups' maximum duration.
 key = env["res.users.apikeys"].with_user(user).sudo()._generate(
     "rpc", %(key_name)r, datetime.datetime.now() + datetime.timedelta(days=%(days)d))
 env.cr.commit()
 print("APIKEY=" + key)
 """
+INTEGRATION_GROUPS = ("postventa.group_postventa_integration",)
 
 
 def write_conf(install: OdooInstall, path: Path, *, db: str, port: int, data_dir: Path, **options: object) -> Path:
@@ -145,10 +151,12 @@ def write_conf(install: OdooInstall, path: Path, *, db: str, port: int, data_dir
     return path
 
 
-def generate_api_key(install: OdooInstall, conf: Path, db: str, *, login: str, key_name: str, days: int) -> str:
-    """An API key for the integration user ``login`` (created if missing), through ``odoo-bin shell``."""
-    script = API_KEY_SCRIPT % {"login": login, "user_name": f"Bridge integration ({login})", "key_name": key_name,
-                               "days": days}
+def generate_api_key(install: OdooInstall, conf: Path, db: str, *, login: str, key_name: str, days: int,
+                     groups: tuple[str, ...] = INTEGRATION_GROUPS, user_name: str | None = None) -> str:
+    """An API key for the user ``login`` (created if missing, given exactly ``groups``: by default the
+    bridge's integration group), through ``odoo-bin shell``."""
+    script = API_KEY_SCRIPT % {"login": login, "user_name": user_name or f"Bridge integration ({login})",
+                               "key_name": key_name, "days": days, "groups": list(groups)}
     shell = subprocess.run(
         [str(install.python), str(install.odoo_bin), "shell", "-c", str(conf), "-d", db, "--log-level=warn"],
         input=script, capture_output=True, text=True, timeout=300, check=False,

@@ -2,7 +2,8 @@
 
 ``shared_odoo()`` builds, once per test session: a fresh Odoo database with ``addons/postventa``
 installed, an integration user in ``postventa.group_postventa_integration`` with an API key
-(``res.users.apikeys._generate`` via ``odoo-bin shell``), and ``odoo-bin`` serving HTTP on a free
+(``res.users.apikeys._generate`` via ``odoo-bin shell``) for the bridge, a postventa administrator's key
+for the tests' own look-ups (the bridge's user may read nothing directly), and ``odoo-bin`` serving HTTP on a free
 loopback port. It is stopped and the database dropped at exit. ``RealOdoo``/``FakeBackend`` give
 the tests one vocabulary for both ("what does Odoo hold for this Neon id", "decide this case").
 """
@@ -56,10 +57,10 @@ class OdooServer:
     url: str
     db: str
     key: str
+    staff_key: str
     process: subprocess.Popen
     workdir: str
     log_path: Path
-    admin_key: str | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -119,10 +120,14 @@ def _start(install) -> OdooServer:
     process = None
     try:
         init = subprocess.run([*base, "-i", "postventa", "--with-demo", "--stop-after-init"], capture_output=True,
-                              text=True, timeout=600, check=False)
+                              text=True, timeout=1200, check=False)
         if init.returncode != 0:
             raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
         key = odoo_env.generate_api_key(install, conf, db, login=f"bridge-{db}", key_name="bridge tests", days=1)
+        staff_key = odoo_env.generate_api_key(
+            install, conf, db, login=f"oracle-{db}", key_name="test look-ups", days=1, user_name="Test oracle",
+            groups=("base.group_user", "postventa.group_postventa_admin"),
+        )
         log = log_path.open("w")
         process = subprocess.Popen([*base, "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -137,7 +142,7 @@ def _start(install) -> OdooServer:
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return OdooServer(url, db, key, process, workdir, log_path)
+    return OdooServer(url, db, key, staff_key, process, workdir, log_path)
 
 
 # ----- one vocabulary for tests over the fake and the real Odoo -----------------------------------
@@ -191,16 +196,11 @@ class RealBackend:
                         **extra)
 
     def client(self) -> OdooClient:
-        return OdooClient(self.settings("postgresql://unused/x"), retries=1)
-
-    def admin_client(self) -> OdooClient:
-        """A JSON-2 client as Odoo's admin, for tests that inspect what the bridge user may not read."""
-        if not getattr(self.server, "admin_key", None):
-            conf = Path(self.server.workdir) / "odoo.conf"
-            self.server.admin_key = _odoo_env().generate_api_key(
-                _odoo_install()[0], conf, self.server.db, login="admin", key_name="tests (admin)", days=1)
-        return OdooClient(Settings(odoo_url=self.url, odoo_db=self.db, odoo_api_key=self.server.admin_key),
-                          retries=1)
+        """As a person at the dealer (a postventa administrator): the tests' look-ups and decisions. The
+        bridge's own key may only call the bridge methods."""
+        settings = Settings(database_url="postgresql://unused/x", odoo_url=self.url, odoo_db=self.db,
+                            odoo_api_key=self.server.staff_key)
+        return OdooClient(settings, retries=1)
 
     def cases(self, neon_ids: list[int]) -> dict[int, dict]:
         with self.client() as odoo:

@@ -3,7 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import assignment
@@ -24,6 +24,15 @@ WARRANTY_STATUSES = [
     ("no_eligible", "Not eligible"),
 ]
 OPEN_STATES = ("new", "evidence", "evaluated", "in_progress")
+# Owned by the warranty engine, a manager's override, the bridge or write()'s own stamps: users never write
+# them directly (over JSON-2 or the ORM); the owners go through _write_protected after checking the caller.
+PROTECTED_FIELDS = frozenset({
+    "name", "neon_id", "warranty_status", "decision_id", "decision_ids", "ticket_id", "ticket_ids",
+    "evidence_complete", "evidence_missing", "is_ready", "resolution_hours", "bridge_touched_at",
+    "date_evidence", "date_evaluated", "date_in_progress", "date_done", "date_cancelled",
+})
+# What a new case may say about them (the defaults).
+PROTECTED_CREATE_DEFAULTS = {"name": "/", "warranty_status": "pending"}
 
 
 class PostventaCase(models.Model):
@@ -150,6 +159,12 @@ class PostventaCase(models.Model):
     # --- CRUD --------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_protected_fields(
+                    [f for f in PROTECTED_FIELDS.intersection(vals)
+                     if vals[f] and vals[f] != PROTECTED_CREATE_DEFAULTS.get(f)]
+                )
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = name
@@ -164,6 +179,8 @@ class PostventaCase(models.Model):
         return cases
 
     def write(self, vals):
+        if not self.env.su:
+            self._check_protected_fields(PROTECTED_FIELDS.intersection(vals))
         if "state" in vals:
             stamp = f"date_{vals['state']}"
             if stamp in self._fields:
@@ -172,6 +189,20 @@ class PostventaCase(models.Model):
         if "fault_id" in vals:
             self._sync_evidence_lines()
         return result
+
+    @api.model
+    def _check_protected_fields(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "%(fields)s of an after-sales case are set by the warranty evaluation, a manager's override or "
+                "the WhatsApp channel, not edited directly.",
+                fields=", ".join(sorted(self._fields[name].string for name in names)),
+            ))
+
+    def _write_protected(self, vals):
+        """The one way to write PROTECTED_FIELDS: for the engine, the override and the bridge, which
+        check their caller first. Not reachable over RPC (private) and needs no context key."""
+        return self.sudo().write(vals)
 
     @api.model
     def _next_references(self, count):
@@ -274,7 +305,7 @@ class PostventaCase(models.Model):
         for decision in decisions:
             by_outcome[decision.outcome] |= decision.case_id.with_env(quiet.env)
         for outcome, outcome_cases in by_outcome.items():
-            outcome_cases.write({"warranty_status": outcome, "state": "evaluated"})
+            outcome_cases._write_protected({"warranty_status": outcome, "state": "evaluated"})
         self.env["postventa.event"]._emit_many([
             ("warranty.decided", decision.case_id, decision.case_id._decided_event_data(decision))
             for decision in decisions
@@ -591,11 +622,17 @@ class PostventaCase(models.Model):
         self.write({"state": "cancelled"})
 
     def action_reset(self):
-        self.write({"state": "new", "warranty_status": "pending"})
+        """Back to new for another evaluation (the button shows on evaluated and cancelled cases)."""
+        if self.filtered(lambda c: c.state not in ("evaluated", "cancelled")):
+            raise UserError(self.env._("Only evaluated or cancelled cases can be reset to new."))
+        self.check_access("write")
+        self._write_protected({"state": "new", "warranty_status": "pending"})
         self._sync_evidence_lines()
 
     def action_open_override(self):
         self.ensure_one()
+        self.env["postventa.warranty.override"]._check_manager()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Override Warranty Decision"),
@@ -607,12 +644,14 @@ class PostventaCase(models.Model):
 
     def action_view_decisions(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_decision_action")
         action["domain"] = [("case_id", "=", self.id)]
         return action
 
     def action_view_tickets(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("postventa.postventa_warranty_ticket_action")
         action["domain"] = [("case_id", "=", self.id)]
         if self.ticket_count == 1:
@@ -621,6 +660,7 @@ class PostventaCase(models.Model):
 
     def action_view_attachments(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Evidence"),

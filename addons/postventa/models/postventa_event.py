@@ -1,6 +1,7 @@
 import uuid
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..engine import trace
 
@@ -116,23 +117,29 @@ class PostventaEvent(models.Model):
     def bridge_pull(self, after_id=0, limit=500):
         """Outbox rows after ``after_id`` in id order, as CloudEvents (JSON-2, for the bridge)."""
         self.env["postventa.case"]._check_bridge_access()
-        limit = max(1, min(int(limit), 5000))
-        events = self.sudo().search([("id", ">", int(after_id))], order="id", limit=limit)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (after_id, limit)):
+            raise ValidationError(self.env._("after_id and limit must be non-negative integers."))
+        limit = max(1, min(limit, 5000))
+        events = self.sudo().search([("id", ">", after_id)], order="id", limit=limit)
         return [{"outbox_id": event.id, "event": event._to_cloudevent()} for event in events]
 
     @api.model
     def bridge_report_delivery(self, updates):
         """Delivery state reported back by the bridge, so failures are visible here."""
         self.env["postventa.case"]._check_bridge_access()
-        by_uuid = {u.get("event_id"): u for u in updates or [] if u.get("event_id")}
+        if not isinstance(updates or [], list) or not all(isinstance(u, dict) for u in updates or []):
+            raise ValidationError(self.env._("updates must be a list of objects."))
+        by_uuid = {u.get("event_id"): u for u in updates or [] if isinstance(u.get("event_id"), str)}
         events = self.sudo().search([("event_uuid", "in", list(by_uuid))])
         valid_states = {"pending", "delivered", "failed", "dead"}
         for event in events:
             update = by_uuid[event.event_uuid]
             state = update.get("state")
+            attempts = update.get("attempts")
             vals = {
-                "attempts": int(update.get("attempts") or event.attempts),
-                "last_error": (update.get("last_error") or "")[:500] or False,
+                "attempts": attempts if isinstance(attempts, int) and not isinstance(attempts, bool) and attempts >= 0
+                else event.attempts,
+                "last_error": str(update.get("last_error") or "")[:500] or False,
             }
             if state in valid_states:
                 vals["state"] = state

@@ -7,6 +7,8 @@ from . import (
     test_events,
     test_policy_versions,
     test_security,
+    test_security_case,
+    test_security_integration,
     test_timeline,
     test_tour,
     test_translations,

@@ -85,6 +85,7 @@ class PostventaCase(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_postventa_create_quote(self):
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Create Quote"),

@@ -1,9 +1,21 @@
+import re
 from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError
 
 from .. import partnumbers, sla
+
+_NOT_DIGITS = re.compile(r"\D+")
+
+
+def _phone_key(number):
+    """Digits of a phone number for comparison: ``whatsapp:+5215511112222`` == ``+52 55 1111 2222``
+    (Mexican mobiles are written with and without the old "1" after the country code)."""
+    digits = _NOT_DIGITS.sub("", (number or "").removeprefix("whatsapp:"))
+    if digits.startswith("521") and len(digits) == 13:
+        digits = "52" + digits[3:]
+    return digits if len(digits) >= 8 else ""
 
 
 class ProductProduct(models.Model):
@@ -62,26 +74,39 @@ class ProductProduct(models.Model):
     # /spareparts (JSON-2, for the bridge)
     # ------------------------------------------------------------------
     @api.model
-    def postventa_spareparts(self, part_number=None, query=None, case_id=None, fault_code=None, limit=20):
+    def postventa_spareparts(self, part_number=None, query=None, case_id=None, fault_code=None, limit=20,
+                             contact=None):
         """What the bridge serves at ``GET /spareparts`` (schema: ``schemas/spareparts.json``).
 
         Look a part up by any of its numbers (Toyota or aftermarket, normalized, through the
         equivalence table), by free text, or list the typical parts of a case's or a fault's fault.
+
+        Who gets what (docs/odoo-bridge-contract.md): after-sales staff work with their own rights
+        (record rules, their companies) and get the quote's portal link when they may read the quote;
+        the integration user (the bridge) sees the cases of its companies and gets the portal link only
+        when ``contact`` (the WhatsApp number the bridge verified) is the phone on file of the quote's
+        customer. Anyone else is refused.
         """
-        if not self.env.user.has_group("postventa.group_postventa_user"):
+        staff = self.env.user.has_group("postventa.group_postventa_user")
+        if not staff:
             self.env["postventa.case"]._check_bridge_access()
         if not any((part_number, query, case_id, fault_code)):
             raise UserError(self.env._("Give a part number, a text query, a case or a fault code."))
         limit = max(1, min(int(limit or 20), 100))
-        env = self.sudo().env
-        company = self.env.company
+        # Staff read with their own rights; the bridge's user has no rights of its own (it reaches data
+        # only through methods that checked it, as here), so it reads as superuser within its companies.
+        env = self.env if staff else self.sudo().env
+        company = env.company
         today = fields.Date.context_today(self)
 
         case = env["postventa.case"]
         if case_id:
             case = env["postventa.case"].browse(int(case_id)).exists()
+            if case and not staff and case.company_id not in self.env.user.company_ids:
+                case = env["postventa.case"]  # another company's case does not exist for this key
             if not case:
                 raise MissingError(self.env._("Case %(id)s does not exist.", id=case_id))
+            case.check_access("read")  # staff: record rules (multi-company) apply
             company = case.company_id or company
         fault = env["postventa.fault"]
         if fault_code:
@@ -117,9 +142,10 @@ class ProductProduct(models.Model):
             start = today
             promised = sla.promised_date(start, severity, company._postventa_sla_days())
 
-        roots = self._postventa_group_roots(templates)[:limit]
+        Product = env["product.product"]
+        roots = Product._postventa_group_roots(templates)[:limit]
         items = [
-            self._postventa_spareparts_item(root, case, fault, promised, company, today) for root in roots
+            Product._postventa_spareparts_item(root, case, fault, promised, company, today) for root in roots
         ]
         primary = items[0] if items else None
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
@@ -152,7 +178,7 @@ class ProductProduct(models.Model):
                 "promised_date": promised.isoformat(),
                 "days": (promised - start).days,
             },
-            "garantia": self._postventa_case_warranty(case),
+            "garantia": Product._postventa_case_warranty(case),
             # The primary (first) part at the top level, as DESIGN.md lists the keys; all parts in ``items``.
             "part_number": primary["part"]["part_number"] if primary else None,
             "name": primary["part"]["name"] if primary else None,
@@ -165,12 +191,22 @@ class ProductProduct(models.Model):
             "items": items,
             "links": {
                 "odoo_case": f"{base_url}/odoo/postventa.case/{case.id}" if case else None,
-                # The customer's link exists only once purchasing approved the quote.
-                "quote": f"{base_url}{quote.get_portal_url()}"
+                # The customer's link exists only once purchasing approved the quote, and only for its customer
+                # (or staff who may read the quote): it opens the quote to whoever holds it.
+                "quote": f"{base_url}{quote.sudo().get_portal_url()}"
                 if quote and quote.postventa_approval_state == "approved"
+                and self._postventa_may_see_portal_link(quote, staff, contact)
                 else None,
             },
         }
+
+    @api.model
+    def _postventa_may_see_portal_link(self, quote, staff, contact):
+        if staff:
+            return quote.with_env(self.env).has_access("read")
+        phones = {_phone_key(p) for p in (quote.partner_id | quote.partner_id.commercial_partner_id)
+                  .mapped("phone")} - {""}
+        return bool(contact) and _phone_key(contact) in phones
 
     @api.model
     def _postventa_group_roots(self, templates):

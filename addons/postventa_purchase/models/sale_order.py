@@ -17,8 +17,14 @@ PART_PREFERENCES = [
     ("oem", "Toyota Genuine Only"),
     ("aftermarket", "Aftermarket Preferred"),
 ]
-# Only purchasing approvers (or the system) write these.
-APPROVAL_FIELDS = {"postventa_approved_by_id", "postventa_approved_date", "postventa_reject_reason"}
+# Written only by the approval actions (which check the purchasing-approver group) through
+# _postventa_write_approval; never by a plain write/create, whatever the context.
+APPROVAL_FIELDS = {"postventa_approval_state", "postventa_approved_by_id", "postventa_approved_date",
+                   "postventa_reject_reason"}
+# A quote is bound to its case when it is built from it; unbinding it would skip the approval.
+BINDING_FIELDS = {"postventa_case_id"}
+# States the customer sees or that confirm the order: only for approved quotes of a case.
+CUSTOMER_STATES = ("sent", "sale")
 # Changing any of these on an approved quote needs it to go back to draft (re-approval).
 LOCKED_ORDER_FIELDS = {
     "order_line",
@@ -85,7 +91,7 @@ class SaleOrder(models.Model):
 
     def _postventa_check_unlocked(self):
         locked = self._postventa_locked()
-        if locked and not self.env.context.get("postventa_allow_locked_edit"):
+        if locked:
             raise UserError(
                 self.env._(
                     "Quote %(name)s is approved by purchasing and cannot be edited: set it back to draft first.",
@@ -93,20 +99,46 @@ class SaleOrder(models.Model):
                 )
             )
 
+    @api.model
+    def _postventa_check_protected(self, names):
+        if names:
+            raise AccessError(self.env._(
+                "%(fields)s of a spare-parts quote change only through the purchasing approval actions.",
+                fields=", ".join(sorted(self._fields[name].string for name in names)),
+            ))
+
+    def _postventa_write_approval(self, vals):
+        """The approval actions' way to write APPROVAL_FIELDS (they check the caller first); private, so not
+        reachable over RPC, and no context key opens it."""
+        return self.sudo().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
-        if any(
-            vals.get("postventa_approval_state") in ("approved", "rejected") or APPROVAL_FIELDS.intersection(vals)
-            for vals in vals_list
-        ):
-            self._postventa_check_approver()
+        if not self.env.su:
+            for vals in vals_list:
+                self._postventa_check_protected(
+                    [f for f in APPROVAL_FIELDS.intersection(vals)
+                     if vals[f] and not (f == "postventa_approval_state" and vals[f] == "to_approve")]
+                )
+                if vals.get("postventa_case_id"):
+                    if vals.get("state") in CUSTOMER_STATES:
+                        raise UserError(self.env._("A quote of a case is approved by purchasing before it is sent "
+                                                   "or confirmed."))
+                    vals["postventa_approval_state"] = "to_approve"
         orders = super().create(vals_list)
         orders._postventa_sync_approval_activities()
         return orders
 
     def write(self, vals):
-        if vals.get("postventa_approval_state") in ("approved", "rejected") or APPROVAL_FIELDS.intersection(vals):
-            self._postventa_check_approver()
+        if not self.env.su:
+            self._postventa_check_protected(APPROVAL_FIELDS.intersection(vals))
+            if BINDING_FIELDS.intersection(vals) and self.filtered(
+                lambda o: o.postventa_case_id or o.postventa_approval_state
+            ):
+                self._postventa_check_protected(BINDING_FIELDS.intersection(vals))
+        if vals.get("state") in CUSTOMER_STATES:
+            # action_confirm and the mail composer check this too; a plain write must not skip it.
+            self._postventa_check_approved()
         if LOCKED_ORDER_FIELDS.intersection(vals):
             self._postventa_check_unlocked()
         result = super().write(vals)
@@ -124,7 +156,8 @@ class SaleOrder(models.Model):
             raise UserError(self.env._("There is no quote waiting for approval."))
         if todo.filtered(lambda o: o.state not in ("draft", "sent")):
             raise UserError(self.env._("Only quotations (draft or sent) can be approved."))
-        todo.write(
+        todo.check_access("write")
+        todo._postventa_write_approval(
             {
                 "postventa_approval_state": "approved",
                 "postventa_approved_by_id": self.env.uid,
@@ -161,7 +194,10 @@ class SaleOrder(models.Model):
         self._postventa_check_approver()
         if not (reason or "").strip():
             raise UserError(self.env._("Give a reason to reject the quote."))
-        self.write({"postventa_approval_state": "rejected", "postventa_reject_reason": reason.strip()})
+        self.check_access("write")
+        self._postventa_write_approval(
+            {"postventa_approval_state": "rejected", "postventa_reject_reason": reason.strip()}
+        )
         self.postventa_case_id._bridge_touch()
         for order in self:
             order.postventa_case_id.message_post(
@@ -171,8 +207,10 @@ class SaleOrder(models.Model):
 
     def action_postventa_reset_approval(self):
         """Back to draft: unlocks an approved quote for editing; it then needs approval again."""
+        self._postventa_check_approver()
+        self.check_access("write")
         orders = self.filtered(lambda o: o.postventa_case_id and o.state in ("draft", "sent"))
-        orders.write({"postventa_approval_state": "to_approve", "state": "draft"})
+        orders._postventa_write_approval({"postventa_approval_state": "to_approve", "state": "draft"})
         orders.postventa_case_id._bridge_touch()
         for order in orders:
             order.postventa_case_id.message_post(
@@ -181,8 +219,14 @@ class SaleOrder(models.Model):
         return True
 
     def action_draft(self):
+        # Sent and approved back to draft is the approval's reset: an approver's call. Back from cancelled
+        # (or a sent quote never approved) needs approval again: the safe direction, open to whoever may draft.
+        if self.filtered(lambda o: o.postventa_case_id and o.state == "sent"
+                         and o.postventa_approval_state == "approved"):
+            self._postventa_check_approver()
+        drafted = self.filtered(lambda o: o.postventa_case_id and o.state in ("cancel", "sent"))
         res = super().action_draft()
-        self.filtered("postventa_case_id").write({"postventa_approval_state": "to_approve"})
+        drafted._postventa_write_approval({"postventa_approval_state": "to_approve"})
         return res
 
     def _postventa_check_approved(self):

@@ -1,16 +1,8 @@
 from odoo import api, fields, models
 
-# Changing any of these on an approved quote needs it to go back to draft (re-approval).
-LOCKED_LINE_FIELDS = {
-    "product_id",
-    "product_uom_qty",
-    "product_uom_id",
-    "price_unit",
-    "discount",
-    "tax_ids",
-    "name",
-    "postventa_supplierinfo_id",
-}
+# On an approved quote (locked until it goes back to draft) a line may change only in these; anything
+# else (product, quantity, price, taxes, supplier, moving it to another order...) needs re-approval.
+UNLOCKED_LINE_FIELDS = {"sequence"}
 
 
 class SaleOrderLine(models.Model):
@@ -38,8 +30,10 @@ class SaleOrderLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if LOCKED_LINE_FIELDS.intersection(vals):
+        if set(vals) - UNLOCKED_LINE_FIELDS:
             self.order_id._postventa_check_unlocked()
+        if vals.get("order_id"):
+            self.env["sale.order"].browse(vals["order_id"])._postventa_check_unlocked()
         return super().write(vals)
 
     def unlink(self):

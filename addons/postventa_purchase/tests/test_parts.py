@@ -75,6 +75,10 @@ class TestParts(PostventaPurchaseCommon):
         self.assertIsNone(result["links"]["quote"])  # not approved: the customer has no link yet
         order.with_user(self.approver).action_postventa_approve()
         result = self.env["product.product"].with_user(self.integration).postventa_spareparts(case_id=case.id)
+        self.assertIsNone(result["links"]["quote"])  # the bridge did not say it acts for the customer
+        result = self.env["product.product"].with_user(self.integration).postventa_spareparts(
+            case_id=case.id, contact=self.partner.phone
+        )
         self.assertIn("access_token=", result["links"]["quote"])
 
     def test_spareparts_by_fault_and_text(self):

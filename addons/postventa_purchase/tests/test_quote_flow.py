@@ -130,7 +130,7 @@ class TestQuoteFlow(PostventaPurchaseCommon):
             self.env["sale.order.line"].with_user(self.user).create(
                 {"order_id": order.id, "product_id": self.filter.id, "product_uom_qty": 1}
             )
-        order.with_user(self.user).action_postventa_reset_approval()
+        order.with_user(self.approver).action_postventa_reset_approval()
         self.assertEqual(order.postventa_approval_state, "to_approve")
         line.with_user(self.user).price_unit = 1.0
         self.assertEqual(line.price_unit, 1.0)
