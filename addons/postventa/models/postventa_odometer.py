@@ -51,8 +51,9 @@ class PostventaOdometer(models.Model):
                     raise ValidationError(self.env._("An odometer correction needs a note explaining it."))
                 continue
             others = reading.vehicle_id.odometer_ids - reading
-            earlier = others.filtered(lambda r, d=reading.date: r.date <= d)
-            later = others.filtered(lambda r, d=reading.date: r.date > d)
+            # Readings of one day are ordered by when they were recorded (a batch records several at once).
+            earlier = others.filtered(lambda r, x=reading: r.date < x.date or (r.date == x.date and r.id < x.id))
+            later = others.filtered(lambda r, x=reading: r.date > x.date or (r.date == x.date and r.id > x.id))
             previous = max(earlier.mapped("value_km"), default=None)
             following = min(later.mapped("value_km"), default=None)
             if previous is not None and reading.value_km < previous:

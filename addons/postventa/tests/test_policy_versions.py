@@ -49,9 +49,13 @@ class TestPolicyVersions(PostventaCommon):
         self.assertEqual((new.version, new.date_from, new.company_id), ("T-10-new", self.today, self.company))
         self.assertEqual(new.coverage_ids.mapped("months"), [36])
         self.assertNotEqual(new.coverage_ids, policy.coverage_ids, "coverages are copied, not shared")
+        self.assertEqual(new.state, "draft", "a new version is never in force before it is activated")
         new.write({"version": "T-11"})
         new.coverage_ids.months = 48
         self.assertEqual(policy.coverage_ids.months, 36)
+        self.assertEqual(self.Policy._find_current(self.today, self.company), policy)
+        new.action_activate(self.today)
+        self.assertEqual(self.Policy._find_current(self.today, self.company), new)
         later = self._create_case(vehicle, self.fault_electrical, km=31_000, company_id=self.company.id)
         later.action_evaluate_warranty()
         self.assertEqual((later.decision_id.policy_version, later.warranty_status), ("T-11", "eligible"))
