@@ -43,6 +43,10 @@ ACCESS = {
     "postventa.warranty.policy": {"advisor": "r", "manager": "r", "approver": "r"},
     "postventa.warranty.ticket": {"advisor": "r", "manager": "rwc", "approver": "r"},
     "postventa.warranty.ticket.line": {"advisor": "r", "manager": "rwcu", "approver": "r"},
+    "postventa.vehicle.model": {"advisor": "r", "manager": "r", "approver": "r"},
+    "postventa.warranty.policy.activation": {},
+    "postventa.warranty.simulation": {"manager": "rwcu"},
+    "postventa.warranty.simulation.line": {"manager": "rwcu"},
 }
 # Odoo's models the addons extend: their rights are Odoo's; the bridge's user has none on any of them.
 EXTENDED = (
@@ -55,6 +59,7 @@ EXTENDED = (
 METHODS = {
     ("postventa.case", "action_cancel"): (STAFF, "open_case"),
     ("postventa.case", "action_done"): (STAFF, "eligible_case"),
+    ("postventa.case", "action_confirm_owner"): ({"manager"}, "unverified_case"),
     ("postventa.case", "action_evaluate_warranty"): (STAFF, "open_case"),
     ("postventa.case", "action_mark_evidence_provided"): (STAFF, "open_case"),
     ("postventa.case", "action_open_override"): ({"manager"}, "review_case"),
@@ -67,6 +72,7 @@ METHODS = {
     ("postventa.case", "action_view_decisions"): (STAFF, "review_case"),
     ("postventa.case", "action_view_tickets"): (STAFF, "eligible_case"),
     ("postventa.case", "bridge_accept_quote"): (BRIDGE, "approved_quote_neon"),
+    ("postventa.case", "bridge_case_timeline"): (BRIDGE, "case_neon"),
     ("postventa.case", "bridge_changes"): (BRIDGE, "changes"),
     ("postventa.case", "bridge_handoff"): (BRIDGE, "case_neon"),
     ("postventa.case", "bridge_request_quote"): (BRIDGE, "no_eligible_neon"),
@@ -79,7 +85,15 @@ METHODS = {
     ("postventa.quote.wizard", "action_create"): (STAFF, "quote_wizard"),
     ("postventa.vehicle", "action_view_cases"): (STAFF, "vehicle"),
     ("postventa.warranty.override", "action_apply"): ({"manager"}, "override_wizard"),
+    ("postventa.warranty.policy", "action_activate"): (frozenset(), "draft_policy"),
     ("postventa.warranty.policy", "action_new_version"): (frozenset(), "policy"),
+    ("postventa.warranty.policy", "action_open_activation"): (frozenset(), "draft_policy"),
+    ("postventa.warranty.policy", "action_open_simulation"): ({"manager"}, "draft_policy"),
+    ("postventa.warranty.policy", "simulate"): ({"manager"}, "simulate"),
+    ("postventa.warranty.policy.activation", "action_activate"): (frozenset(), "activation_wizard"),
+    ("postventa.warranty.simulation", "action_open_activation"): (frozenset(), "simulation_wizard"),
+    ("postventa.warranty.simulation", "action_simulate"): ({"manager"}, "simulation_wizard"),
+    ("postventa.warranty.simulation", "action_view_lines"): ({"manager"}, "simulation_wizard"),
     ("product.product", "postventa_spareparts"): (STAFF | BRIDGE, "spareparts"),
     ("sale.order", "action_confirm"): (STAFF, "approved_quote"),
     ("sale.order", "action_draft"): (STAFF, "cancelled_quote"),
@@ -158,6 +172,33 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
 
     def _fx_policy(self, user):
         return self.env.ref("postventa.policy_2026_1").ids, {}
+
+    def _fx_unverified_case(self, user):
+        case = self._create_case(self._create_vehicle(), self.fault_electrical)
+        case.owner_unverified = True
+        return case.ids, {}
+
+    def _draft_policy(self):
+        action = self.env.ref("postventa.policy_2026_1").action_new_version()
+        draft = self.env["postventa.warranty.policy"].browse(action["res_id"])
+        draft.version = f"matrix-{draft.id}"
+        return draft
+
+    def _fx_draft_policy(self, user):
+        return self._draft_policy().ids, {}
+
+    def _fx_simulate(self, user):
+        return self._draft_policy().ids, {"date_from": str(self.today - datetime.timedelta(days=365)),
+                                          "date_to": str(self.today)}
+
+    def _fx_simulation_wizard(self, user):
+        vals = {"policy_id": self._draft_policy().id, "date_from": self.today - datetime.timedelta(days=365),
+                "date_to": self.today}
+        return self._as_role(user, "postventa.warranty.simulation", vals).ids, {}
+
+    def _fx_activation_wizard(self, user):
+        vals = {"policy_id": self._draft_policy().id, "effective_date": self.today}
+        return self._as_role(user, "postventa.warranty.policy.activation", vals).ids, {}
 
     def _fx_event(self, user):
         return self._events(self._no_eligible_case(), "warranty.decided").ids, {}
