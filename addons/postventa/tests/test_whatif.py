@@ -41,6 +41,7 @@ class TestWhatIf(PostventaCommon):
         generated.action_evaluate_warranty()
         cls.hand_picked.action_evaluate_warranty()
         cls.generated = generated
+        cls.case_new_wear.ticket_id.line_ids.unlink()  # the catalog's estimate: replaced by the real cost
         cls.env["postventa.warranty.ticket.line"].create({
             "ticket_id": cls.case_new_wear.ticket_id.id, "description": "Alternador", "unit_cost": 1_500.0,
         })

@@ -113,7 +113,7 @@ class PostventaKpi(models.AbstractModel):
         units_out, on_hand_start, on_hand_end = cr.fetchone()
         cr.execute(WARRANTY_SQL, params)
         tickets, parts, labor = cr.fetchone()
-        currency = company.currency_id
+        currency = company.sudo().currency_id  # the caller was checked; the bridge's user reads no companies
         return kpi.result(
             start, end, currency.name,
             attach=kpi.attach_rate(numerator, denominator),

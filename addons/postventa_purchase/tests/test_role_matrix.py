@@ -182,6 +182,7 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
         action = self.env.ref("postventa.policy_2026_1").action_new_version()
         draft = self.env["postventa.warranty.policy"].browse(action["res_id"])
         draft.version = f"matrix-{draft.id}"
+        draft.flush_recordset()  # the next copy takes "-new" again
         return draft
 
     def _fx_draft_policy(self, user):
