@@ -20,7 +20,8 @@ from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, signed_post, webhoo
 
 from .odoo_server import REPO, free_port
 
-CLOUD = ("ODOO_", "TWILIO_", "PINECONE_", "EVENT_WEBHOOK", "ADMIN_API_KEY", "PUBLIC_BASE_URL", "MEDIA_")
+CLOUD = ("ODOO_", "TWILIO_", "PINECONE_", "EVENT_WEBHOOK", "ADMIN_API_KEY", "PUBLIC_BASE_URL", "MEDIA_",
+         "CUSTOMER_TOKEN_SECRET")
 
 
 def serve_log(db_url: str, **extra: str) -> str:
@@ -49,14 +50,14 @@ def test_start_up_says_what_is_off_and_nothing_more(db_url):
     bare = serve_log(db_url)
     off = [line.split(" off: ", 1)[1].strip() for line in bare.splitlines() if " off: " in line]
     assert [item.split(" (")[0] for item in off] == [
-        "Odoo sync", "outbound WhatsApp", "Pinecone", "event webhooks to Make/n8n", "admin API",
+        "Odoo sync", "outbound WhatsApp", "Pinecone", "event webhooks to Make/n8n", "customer tokens", "admin API",
     ], bare
     assert "Application startup complete" in bare
     configured = serve_log(db_url, ADMIN_API_KEY="k" * 32, EVENT_WEBHOOK_URL="http://127.0.0.1:9/hook",
-                           EVENT_WEBHOOK_SECRET="s" * 24)
+                           EVENT_WEBHOOK_SECRET="s" * 24, CUSTOMER_TOKEN_SECRET="c" * 40)
     off = [line.split(" off: ", 1)[1] for line in configured.splitlines() if " off: " in line]
-    assert not any(item.startswith(("admin API", "event webhooks")) for item in off), configured
-    assert "k" * 32 not in configured and "s" * 24 not in configured  # secrets never logged
+    assert not any(item.startswith(("admin API", "event webhooks", "customer tokens")) for item in off), configured
+    assert not any(secret in configured for secret in ("k" * 32, "s" * 24, "c" * 40))  # secrets never logged
 
 
 def test_healthz_raises_the_media_lag_alert_and_clears_it(db_url, tmp_path):

@@ -30,7 +30,7 @@ def settings(real, db_url, tmp_path_factory, fake) -> Settings:  # noqa: F811
     return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
                     twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")), admin_api_key=KEY)
+                    media_dir=str(tmp_path_factory.mktemp("media")), admin_api_key=KEY, media_allow_loopback=True)
 
 
 def test_the_loop_is_one_ordered_timeline_with_one_trace_id(settings, fake):  # noqa: F811
