@@ -12,16 +12,9 @@ prints the ratio, and drops the database.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import odoo_env  # noqa: E402
+from odoo_harness import NoOdoo, run_shell_bench
 
 
 def main() -> int:
@@ -31,30 +24,15 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=200, help="vehicles the naive loop runs over")
     parser.add_argument("--template", help="copy this database instead of installing from scratch")
     args = parser.parse_args()
-    install, reasons = odoo_env.find()
-    if not install:
-        print("bench_agents: SKIPPED — no Odoo 19 found: " + "; ".join(reasons))
-        return 0
-    db = f"pv_bench_agents_{int(time.time())}"
-    base = [str(install.python), str(install.odoo_bin), f"--addons-path={install.addons_path}", "-d", db,
-            "--log-level=warn", "--http-port=0", "--max-cron-threads=0"]
-    env = dict(os.environ, BENCH_VEHICLES=str(args.vehicles), BENCH_READINGS_PER_VEHICLE=str(args.readings),
-               BENCH_NAIVE_SAMPLE=str(args.sample))
     try:
-        if args.template:
-            subprocess.run(["createdb", "-T", args.template, db], check=True)
-        subprocess.run([*base, "-i", "postventa_followup", "--stop-after-init"], check=True, capture_output=True)
-        script = (ROOT / "bench" / "odoo_agents_shell.py").read_text(encoding="utf-8")
-        out = subprocess.run(
-            [str(install.python), str(install.odoo_bin), "shell", f"--addons-path={install.addons_path}", "-d", db,
-             "--log-level=warn", "--http-port=0", "--max-cron-threads=0"],
-            input=script, text=True, capture_output=True, env=env, check=False,
-        )
-    finally:
-        subprocess.run(["dropdb", "--if-exists", db], check=False)
-    rows = [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+        install, rows = run_shell_bench(
+            "bench_agents", "postventa_followup", "odoo_agents_shell.py",
+            {"BENCH_VEHICLES": str(args.vehicles), "BENCH_READINGS_PER_VEHICLE": str(args.readings),
+             "BENCH_NAIVE_SAMPLE": str(args.sample)}, template=args.template)
+    except NoOdoo as skipped:
+        print(skipped)
+        return 0
     if not rows:
-        print(out.stdout[-2000:], out.stderr[-4000:])
         return 1
     r = rows[0]
     print(f"follow-up agents in Odoo {install.version} (real ORM, Postgres on this machine):")

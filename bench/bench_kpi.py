@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import odoo_env  # noqa: E402
+from odoo_harness import NoOdoo, run_shell_bench
 
 BUDGET_S = 1.0
 
@@ -32,30 +26,15 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=20_000)
     parser.add_argument("--db", help="use this existing database with postventa_metrics installed (kept)")
     args = parser.parse_args()
-    install, reasons = odoo_env.find()
-    if not install:
-        print("bench_kpi: SKIPPED — no Odoo 19 found: " + "; ".join(reasons))
-        return 0
-    db = args.db or f"pv_bench_kpi_{int(time.time())}"
-    base = [f"--addons-path={install.addons_path}", "-d", db, "--log-level=warn", "--http-port=0",
-            "--max-cron-threads=0"]
     try:
-        if not args.db:
-            subprocess.run([str(install.python), str(install.odoo_bin), *base, "-i", "postventa_metrics",
-                            "--stop-after-init"], check=True, capture_output=True)
-        out = subprocess.run(
-            [str(install.python), str(install.odoo_bin), "shell", *base],
-            input=(ROOT / "bench" / "odoo_kpi_shell.py").read_text(encoding="utf-8"), text=True,
-            capture_output=True, check=False,
-            env=dict(os.environ, BENCH_CASES=str(args.cases), BENCH_TICKETS=str(args.tickets),
-                     BENCH_MOVES=str(args.moves)),
-        )
-    finally:
-        if not args.db:
-            subprocess.run(["dropdb", "--if-exists", db], check=False)
-    rows = [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+        install, rows = run_shell_bench(
+            "bench_kpi", "postventa_metrics", "odoo_kpi_shell.py",
+            {"BENCH_CASES": str(args.cases), "BENCH_TICKETS": str(args.tickets), "BENCH_MOVES": str(args.moves)},
+            db=args.db)
+    except NoOdoo as skipped:
+        print(skipped)
+        return 0
     if not rows:
-        print(out.stdout[-2000:], out.stderr[-4000:])
         return 1
     row = rows[0]
     print(f"after-sales metrics in Odoo {install.version}, one year, {row['cases']:,} cases, "

@@ -13,42 +13,22 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import odoo_env  # noqa: E402
+from odoo_harness import NoOdoo, run_shell_bench
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     args = parser.parse_args()
-    install, reasons = odoo_env.find()
-    if not install:
-        print("bench_warranty: SKIPPED — no Odoo 19 found: " + "; ".join(reasons))
-        return 0
-    db = f"pv_bench_{int(time.time())}"
-    base = [str(install.python), str(install.odoo_bin), f"--addons-path={install.addons_path}", "-d", db,
-            "--log-level=warn", "--http-port=0", "--max-cron-threads=0"]
     try:
-        subprocess.run([*base, "-i", "postventa", "--stop-after-init"], check=True, capture_output=True)
-        script = (ROOT / "bench" / "odoo_warranty_shell.py").read_text(encoding="utf-8")
-        out = subprocess.run(
-            [str(install.python), str(install.odoo_bin), "shell", f"--addons-path={install.addons_path}", "-d", db,
-             "--log-level=warn", "--http-port=0", "--max-cron-threads=0"],
-            input=script, text=True, capture_output=True, env=dict(os.environ, BENCH_SIZES=args.sizes), check=False,
-        )
-    finally:
-        subprocess.run(["dropdb", "--if-exists", db], check=False)
-    rows = [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+        install, rows = run_shell_bench("bench_warranty", "postventa", "odoo_warranty_shell.py",
+                                        {"BENCH_SIZES": args.sizes})
+    except NoOdoo as skipped:
+        print(skipped)
+        return 0
     if not rows:
-        print(out.stdout[-2000:], out.stderr[-4000:])
         return 1
     print(f"warranty evaluation in Odoo {install.version} (real ORM, Postgres on this machine):")
     print("time and queries include the flush and the commit-time work (mail tracking, followers); "

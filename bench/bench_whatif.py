@@ -12,16 +12,9 @@ and drops the database. The issue's budget: 100,000 decisions in at most 10 s.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import odoo_env  # noqa: E402
+from odoo_harness import NoOdoo, run_shell_bench
 
 
 def main() -> int:
@@ -30,28 +23,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2_000, help="real cases evaluated through the ORM")
     parser.add_argument("--naive-sample", type=int, default=5_000)
     args = parser.parse_args()
-    install, reasons = odoo_env.find()
-    if not install:
-        print("bench_whatif: SKIPPED — no Odoo 19 found: " + "; ".join(reasons))
-        return 0
-    db = f"pv_bench_whatif_{int(time.time())}"
-    base = [str(install.python), str(install.odoo_bin), f"--addons-path={install.addons_path}", "-d", db,
-            "--log-level=warn", "--http-port=0", "--max-cron-threads=0"]
     try:
-        subprocess.run([*base, "-i", "postventa", "--stop-after-init"], check=True, capture_output=True)
-        script = (ROOT / "bench" / "odoo_whatif_shell.py").read_text(encoding="utf-8")
-        out = subprocess.run(
-            [str(install.python), str(install.odoo_bin), "shell", f"--addons-path={install.addons_path}", "-d", db,
-             "--log-level=warn", "--http-port=0", "--max-cron-threads=0"],
-            input=script, text=True, capture_output=True, check=False,
-            env=dict(os.environ, BENCH_DECISIONS=str(args.decisions), BENCH_SEED=str(args.seed),
-                     BENCH_NAIVE=str(args.naive_sample)),
-        )
-    finally:
-        subprocess.run(["dropdb", "--if-exists", db], check=False)
-    rows = [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+        install, rows = run_shell_bench("bench_whatif", "postventa", "odoo_whatif_shell.py",
+                                        {"BENCH_DECISIONS": str(args.decisions), "BENCH_SEED": str(args.seed),
+                                         "BENCH_NAIVE": str(args.naive_sample)})
+    except NoOdoo as skipped:
+        print(skipped)
+        return 0
     if not rows:
-        print(out.stdout[-2000:], out.stderr[-4000:])
         return 1
     row = rows[0]
     print(f"policy what-if in Odoo {install.version} (real ORM, Postgres on this machine):")

@@ -105,6 +105,34 @@ def shared_odoo() -> tuple[OdooServer | None, str]:
     return _server, _failure or ""
 
 
+# A developer's shortcut (never set by the test command or CI): POSTVENTA_TEST_ODOO_TEMPLATE=<name> keeps a copy
+# of the freshly installed database (and its filestore) under that name and starts later sessions from a copy
+# of it instead of installing again. Drop it (dropdb <name>) whenever the addons' data or models change.
+TEMPLATE = os.environ.get("POSTVENTA_TEST_ODOO_TEMPLATE", "")
+TEMPLATE_FILES = Path(tempfile.gettempdir()) / "postventa-test-odoo-template"
+MODULES = "postventa,postventa_purchase"
+
+
+def _install_or_copy(base: list[str], db: str, data_dir: Path) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        have = TEMPLATE and admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE,)).fetchone()
+        if have:
+            admin.execute(f'CREATE DATABASE "{db}" TEMPLATE "{TEMPLATE}"')
+            if (TEMPLATE_FILES / TEMPLATE).is_dir():
+                shutil.copytree(TEMPLATE_FILES / TEMPLATE, data_dir / "filestore" / db)
+            return
+    init = subprocess.run([*base, "-i", MODULES, "--with-demo", "--stop-after-init"], capture_output=True,
+                          text=True, timeout=1200, check=False)
+    if init.returncode != 0:
+        raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
+    if TEMPLATE:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE "{db}"')
+        if (data_dir / "filestore" / db).is_dir():
+            shutil.rmtree(TEMPLATE_FILES / TEMPLATE, ignore_errors=True)
+            shutil.copytree(data_dir / "filestore" / db, TEMPLATE_FILES / TEMPLATE)
+
+
 def _start(install) -> OdooServer:
     odoo_env = _odoo_env()
     workdir = tempfile.mkdtemp(prefix="pv-odoo-")
@@ -119,10 +147,7 @@ def _start(install) -> OdooServer:
     log_path = Path(workdir) / "odoo.log"
     process = None
     try:
-        init = subprocess.run([*base, "-i", "postventa", "--with-demo", "--stop-after-init"], capture_output=True,
-                              text=True, timeout=1200, check=False)
-        if init.returncode != 0:
-            raise RuntimeError(f"install failed: {(init.stderr or init.stdout)[-1500:]}")
+        _install_or_copy(base, db, Path(workdir) / "data")
         key = odoo_env.generate_api_key(install, conf, db, login=f"bridge-{db}", key_name="bridge tests", days=1)
         staff_key = odoo_env.generate_api_key(
             install, conf, db, login=f"oracle-{db}", key_name="test look-ups", days=1, user_name="Test oracle",

@@ -33,6 +33,14 @@ PROTECTED_FIELDS = frozenset({
 })
 # What a new case may say about them (the defaults).
 PROTECTED_CREATE_DEFAULTS = {"name": "/", "warranty_status": "pending"}
+# The moves a person may make on a case's state (the header buttons, a kanban drag, JSON-2 ``write``):
+# target -> (the states it may come from, the warranty statuses it needs). "new", "evidence" and
+# "evaluated" are set by the checklist, the warranty evaluation and "Reset to New" only.
+USER_TRANSITIONS = {
+    "in_progress": (("evaluated",), ("eligible", "no_eligible")),
+    "done": (("in_progress",), None),
+    "cancelled": (OPEN_STATES, None),
+}
 
 
 class PostventaCase(models.Model):
@@ -165,6 +173,8 @@ class PostventaCase(models.Model):
                     [f for f in PROTECTED_FIELDS.intersection(vals)
                      if vals[f] and vals[f] != PROTECTED_CREATE_DEFAULTS.get(f)]
                 )
+                if vals.get("state", "new") != "new":
+                    raise AccessError(self.env._("A new after-sales case starts in the state New."))
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = name
@@ -181,6 +191,8 @@ class PostventaCase(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._check_protected_fields(PROTECTED_FIELDS.intersection(vals))
+            if "state" in vals:
+                self._check_state_transition(vals["state"])
         if "state" in vals:
             stamp = f"date_{vals['state']}"
             if stamp in self._fields:
@@ -198,6 +210,33 @@ class PostventaCase(models.Model):
                 "the WhatsApp channel, not edited directly.",
                 fields=", ".join(sorted(self._fields[name].string for name in names)),
             ))
+
+    def _check_state_transition(self, target):
+        """A person moves a case only along USER_TRANSITIONS, whatever the channel (button, kanban
+        drag, JSON-2 ``write``); the evaluation and the reset go through ``_write_protected``."""
+        allowed = USER_TRANSITIONS.get(target)
+        if allowed is None:
+            raise AccessError(self.env._(
+                "The state %(state)s of an after-sales case is set by the evidence checklist and the warranty "
+                "evaluation, not by hand.",
+                state=dict(self._fields["state"]._description_selection(self.env)).get(target, target),
+            ))
+        sources, statuses = allowed
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for case in self:
+            if case.state == target:
+                continue
+            if case.state not in sources:
+                raise UserError(self.env._(
+                    "Case %(case)s cannot go from %(old)s to %(new)s.",
+                    case=case.name, old=states.get(case.state, case.state), new=states.get(target, target),
+                ))
+            if statuses and case.warranty_status not in statuses:
+                raise UserError(self.env._(
+                    "Case %(case)s needs a warranty decision before work starts (a case under review is "
+                    "decided by a warranty manager first).",
+                    case=case.name,
+                ))
 
     def _write_protected(self, vals):
         """The one way to write PROTECTED_FIELDS: for the engine, the override and the bridge, which
@@ -235,7 +274,7 @@ class PostventaCase(models.Model):
                 create_vals.append({"case_id": case.id, "evidence_type_id": etype.id, "required": True})
         if create_vals:
             self.env["postventa.case.evidence"].create(create_vals)
-        self.filtered(lambda c: c.state == "new" and c.fault_id and not c.evidence_complete).write(
+        self.filtered(lambda c: c.state == "new" and c.fault_id and not c.evidence_complete)._write_protected(
             {"state": "evidence"}
         )
 

@@ -72,3 +72,28 @@ class TestSecurityCase(PostventaCommon):
         decided = self._decided_case()
         decided.with_user(self.user).action_reset()
         self.assertEqual((decided.state, decided.warranty_status), ("new", "pending"))
+
+    def test_advisor_moves_a_case_only_along_the_buttons_rules(self):
+        """A direct write of ``state`` (JSON-2 ``write``, a kanban drag) follows the same rules as the
+        header buttons: nobody marks a case evaluated by hand or starts work on a case under review."""
+        review = self._decided_case().with_user(self.user)
+        for target in ("new", "evidence", "evaluated"):
+            with self.subTest(target=target), self.assertRaises(AccessError):
+                review.write({"state": target})
+        with self.assertRaises(UserError):
+            review.write({"state": "in_progress"})  # a warranty manager decides first
+        with self.assertRaises(UserError):
+            review.action_start()
+        with self.assertRaises(UserError):
+            review.write({"state": "done"})  # nothing was worked on
+        self.assertEqual(review.state, "evaluated")
+        fresh = self._create_case(self._create_vehicle(), self.fault_electrical).with_user(self.user)
+        with self.assertRaises(UserError):
+            fresh.action_done()
+        with self.assertRaises(AccessError):
+            self.env["postventa.case"].with_user(self.user).create({"partner_id": self.partner.id, "state": "done"})
+        # what the buttons allow still works for the advisor
+        review.action_cancel()
+        self.assertEqual(review.state, "cancelled")
+        review.action_reset()
+        self.assertEqual(review.state, "new")

@@ -67,7 +67,7 @@ METHODS = {
     ("postventa.case", "action_postventa_view_purchases"): ({"approver"}, "no_eligible_case"),
     ("postventa.case", "action_postventa_view_quotes"): (STAFF, "no_eligible_case"),
     ("postventa.case", "action_reset"): (STAFF, "review_case"),
-    ("postventa.case", "action_start"): (STAFF, "review_case"),
+    ("postventa.case", "action_start"): (STAFF, "no_eligible_case"),
     ("postventa.case", "action_view_attachments"): (STAFF, "open_case"),
     ("postventa.case", "action_view_decisions"): (STAFF, "review_case"),
     ("postventa.case", "action_view_tickets"): (STAFF, "eligible_case"),
