@@ -17,7 +17,6 @@
         "data/postventa_warranty_policy_data.xml",
         "data/postventa_vehicle_model_data.xml",
         "data/ir_cron_data.xml",
-        "data/postventa_whatsapp_data.xml",
         "views/postventa_vehicle_views.xml",
         "views/postventa_fault_views.xml",
         "views/postventa_warranty_decision_views.xml",

@@ -29,6 +29,7 @@ MAX_REPLY = 1_600  # Twilio's limit for one WhatsApp body
 SID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_-]{1,79}$")
 CONTACT_RE = re.compile(r"^whatsapp:\+[1-9]\d{6,14}$")
 REPORT_STATES = ("queued", "held", "sent", "failed")
+BOT_REF = "postventa:whatsapp"
 
 
 class PostventaCase(models.Model):
@@ -176,6 +177,16 @@ class PostventaCase(models.Model):
         return parsed
 
     @api.model
+    def _wa_bot_partner(self):
+        """Author of what the dealer's WhatsApp number sent (the assistant, delivery notes): an archived
+        contact "WhatsApp", made on first use (a data record would be created before modules such as
+        ``account`` add required columns to contacts)."""
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        partner = Partner.search([("ref", "=", BOT_REF), ("active", "=", False)], limit=1)
+        return partner or Partner.with_context(mail_create_nolog=True).create(
+            {"name": "WhatsApp", "ref": BOT_REF, "active": False})
+
+    @api.model
     def _wa_lock(self, cases):
         """Serialize mirrors of the same cases: a second runner posting the same messages at the same time
         hits a serialization failure here, and Odoo retries its call, which then finds them mirrored."""
@@ -192,7 +203,7 @@ class PostventaCase(models.Model):
         case = self.with_user(SUPERUSER_ID).with_context(mail_create_nosubscribe=True, mail_notrack=True)
         inbound = message["direction"] == "inbound"
         author = case._wa_customer(message.get("contact_id"), message.get("profile_name")) if inbound \
-            else self.env.ref("postventa.partner_whatsapp")
+            else self._wa_bot_partner()
         attachments = case._wa_attachments(message.get("media") or [])
         at = self._wa_time(message["at"]) if message.get("at") else fields.Datetime.now()
         text = message.get("body") or ""
@@ -325,7 +336,7 @@ class PostventaWhatsappMessage(models.Model):
         self.write(vals)
         if notify:
             case = self.case_id.with_user(SUPERUSER_ID).with_context(mail_create_nosubscribe=True)
-            case.message_post(body=case._wa_status_note(self), author_id=self.env.ref("postventa.partner_whatsapp").id,
+            case.message_post(body=case._wa_status_note(self), author_id=self.env["postventa.case"]._wa_bot_partner().id,
                               message_type="comment", subtype_xmlid="mail.mt_note",
                               parent_id=self.message_id.id or False)
         return True

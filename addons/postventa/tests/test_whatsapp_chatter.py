@@ -25,7 +25,7 @@ class TestWhatsappChatter(PostventaCommon):
         cls.case = cls._create_case(cls._create_vehicle(), cls.fault_electrical, neon_id=770_001,
                                     whatsapp_contact="+5215500000001")
         cls.Case = cls.env["postventa.case"].with_user(cls.integration)
-        cls.bot = cls.env.ref("postventa.partner_whatsapp")
+        cls.bot = cls.env["postventa.case"]._wa_bot_partner()
 
     def mirror(self, *messages):
         return self.Case.bridge_mirror_messages(messages=list(messages))
