@@ -78,7 +78,7 @@ METHODS = {
     ("postventa.case", "bridge_changes"): (BRIDGE, "changes"),
     ("postventa.case", "bridge_handoff"): (BRIDGE, "case_neon"),
     ("postventa.case", "bridge_mirror_messages"): (BRIDGE, "mirror_messages"),
-    ("postventa.case", "bridge_pull_replies"): (BRIDGE, "pull"),
+    ("postventa.case", "bridge_pull_replies"): (BRIDGE, "pull_replies"),
     ("postventa.case", "bridge_report_replies"): (BRIDGE, "report_replies"),
     ("postventa.case", "bridge_request_quote"): (BRIDGE, "no_eligible_neon"),
     ("postventa.case", "bridge_upsert_cases"): (BRIDGE, "upsert"),
@@ -263,6 +263,9 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
         self._create_case(self._create_vehicle(), self.fault_electrical, neon_id=neon_id)
         return [], {"messages": [{"sid": f"SM{neon_id:032d}", "neon_id": neon_id, "direction": "inbound",
                                   "contact_id": "whatsapp:+5215512340000", "body": "hola"}]}
+
+    def _fx_pull_replies(self, user):
+        return [], {"limit": 1}
 
     def _fx_report_replies(self, user):
         return [], {"updates": []}
