@@ -150,8 +150,8 @@ class TestWhatsappChatter(PostventaCommon):
         self.assertEqual((reply.state, reply.wa_sid, reply.error), ("sent", "SM" + "f" * 32, False))
         notes = self.chatter() - reply.message_id
         self.assertEqual(len(notes), 2, notes.mapped("body"))
-        self.assertIn("24 hours", notes[0].body)
-        self.assertIn("Sent on WhatsApp", notes[1].body)
+        self.assertRegex(notes[0].body, "24 (hours|horas)")  # in the language of the staff member who wrote
+        self.assertRegex(notes[1].body, "Sent on WhatsApp|Enviado por WhatsApp")
         self.assertEqual(notes.mapped("author_id"), self.bot)
         self.assertEqual(notes.mapped("parent_id"), reply.message_id)
         with self.assertRaises(ValidationError):
@@ -188,6 +188,6 @@ class TestWhatsappChatter(PostventaCommon):
         closed = Wizard.create({"case_id": self.case.id, "body": "x"}).window_note
         self.mirror(self.inbound(at=fields.Datetime.to_string(fields.Datetime.now() - timedelta(hours=1))))
         opened = Wizard.create({"case_id": self.case.id, "body": "x"}).window_note
-        self.assertIn("approved reply template", closed)
-        self.assertIn("last 24 hours", opened)
+        self.assertRegex(closed, "approved reply template|plantilla de respuesta aprobada")
+        self.assertRegex(opened, "within the last 24 hours|escribió en las últimas 24 horas")
         self.assertNotEqual(opened, closed)
