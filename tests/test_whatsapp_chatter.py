@@ -178,3 +178,51 @@ def test_refuses_a_reply_for_a_number_that_never_wrote(settings, fake):
     [reply] = ledger(settings, odoo_id)
     assert reply["state"] == "failed" and "never wrote" in reply["error"], reply
     assert len(fake.messages) == before
+
+
+def test_two_sync_runners_at_once_mirror_each_message_once(settings, fake):
+    """Two runners read the same unmirrored messages and call Odoo at the same time: Odoo serializes them
+    per case (the second call is retried by Odoo and finds the messages there); both runners succeed."""
+    import argparse
+    import threading
+
+    import bridge.sync as sync
+    from bridge.sync import chatter
+    from bridge.sync.pool import worker_pool
+
+    sender = "whatsapp:+5215519990077"
+    with TestClient(create_app(settings)) as client:
+        for text in ("Hola", "JTDBR32E230012345", "30,000 km", "hace ruido el motor"):
+            say(client, text, sender=sender)
+    parser = argparse.ArgumentParser()
+    sync.add_arguments(parser)
+    assert sync.run(parser.parse_args(["--once", "--quiet", "--max-wait", "0", "--no-whatsapp-chatter"]),
+                    settings) == 0  # the case reaches Odoo, its messages do not
+    [case] = q(settings, "SELECT id, odoo_id FROM cases WHERE contact_id = %s", sender)
+    sids = [r["message_sid"] for r in q(settings, "SELECT message_sid FROM wa_inbound WHERE contact_id = %s", sender)]
+    assert len(sids) == 4 and not ledger(settings, case["odoo_id"])
+
+    start, errors, results = threading.Barrier(2), [], []
+
+    def runner() -> None:
+        pool = worker_pool(settings.database_url, name="chatter-test")
+        try:
+            with OdooClient(settings, retries=1) as odoo:
+                start.wait()
+                results.append(chatter.chatter_pass(pool, odoo, media_dir=settings.media_dir))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            pool.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    rows = [r for r in ledger(settings, case["odoo_id"]) if r["origin"] == "customer"]
+    assert sorted(r["wa_sid"] for r in rows) == sorted(sids)
+    messages = chatter(settings, case["odoo_id"])
+    assert len(messages) == len(ledger(settings, case["odoo_id"])), messages
+    assert sum(r.mirrored for r in results) == len(messages)  # posted by one runner or the other, never both
