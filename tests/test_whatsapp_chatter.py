@@ -187,7 +187,7 @@ def test_two_sync_runners_at_once_mirror_each_message_once(settings, fake):
     import threading
 
     import bridge.sync as sync
-    from bridge.sync import chatter
+    from bridge.sync import chatter as chatter_step
     from bridge.sync.pool import worker_pool
 
     sender = "whatsapp:+5215519990077"
@@ -209,7 +209,7 @@ def test_two_sync_runners_at_once_mirror_each_message_once(settings, fake):
         try:
             with OdooClient(settings, retries=1) as odoo:
                 start.wait()
-                results.append(chatter.chatter_pass(pool, odoo, media_dir=settings.media_dir))
+                results.append(chatter_step.chatter_pass(pool, odoo, media_dir=settings.media_dir))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:
