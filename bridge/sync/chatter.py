@@ -6,7 +6,8 @@ One step of a sync pass, after the cases are pushed (a message needs its case in
    outbound message Twilio accepted, not yet stamped ``chatter_mirrored_at``, whose case is in Odoo, goes
    to ``postventa.case/bridge_mirror_messages`` in batches; media come from the message's finished media
    jobs (their bytes only when the sync has not pushed them yet). Odoo keys each message on its Twilio
-   MessageSid, so a retry or a second runner never posts one twice; Neon stamps what Odoo acknowledged.
+   MessageSid, so a retry or a second runner never posts one twice; Neon stamps what Odoo answered
+   (a message Odoo refuses is logged and not offered again).
    A message sent before its case existed belongs to the contact's next case and waits for it.
 2. **Replies** (Odoo -> customer): ``bridge_pull_replies`` gives the replies staff wrote; each becomes one
    ``wa_outbox`` row (``odoo_reply:<key>``, kind ``staff_reply``: free text within the 24-hour window, else
@@ -41,7 +42,6 @@ BATCH_BYTES = 8 * 1024 * 1024
 MAX_PER_PASS = 2000
 REPLY_KIND = "staff_reply"
 CONTACT_RE = re.compile(r"^whatsapp:\+[1-9]\d{6,14}$")
-NO_CASE_YET = "no case with this neon_id yet"
 
 # The case a message belongs to: the one the conversation recorded, else the contact's next case (a
 # greeting comes before the VIN that opens it). Only messages whose case is in Odoo, whose media jobs
@@ -83,7 +83,6 @@ SELECT j.dedupe_key, a.case_id, a.sha256, a.content_type, a.storage_path, a.evid
 @dataclass
 class ChatterStats:
     mirrored: int = 0
-    waiting: int = 0
     rejected: int = 0
     calls: int = 0
     replies_queued: int = 0
@@ -185,13 +184,12 @@ def mirror_messages(pool: ConnectionPool, odoo: OdooClient, *, media_dir: str, s
         stats.calls += 1
         for message, answer in zip(chunk, answers, strict=True):
             error = odoo_value(answer.get("error"))
+            done.add(message["sid"])
             if not error:
-                done.add(message["sid"])
                 stats.mirrored += bool(answer.get("created"))
-            elif error == NO_CASE_YET:
-                stats.waiting += 1
-            else:  # Odoo will never take it as it is: stop offering it, say why
-                done.add(message["sid"])
+            else:
+                # Only messages of cases Odoo acknowledged are sent, so "no case" means the case was deleted
+                # there; like a malformed message it is never taken: stop offering it (nothing starves).
                 stats.rejected += 1
                 if len(stats.error_samples) < 5:
                     stats.error_samples.append(f"{message['sid']}: {error}")
