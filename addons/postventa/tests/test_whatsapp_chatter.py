@@ -191,3 +191,5 @@ class TestWhatsappChatter(PostventaCommon):
         self.assertRegex(closed, "approved reply template|plantilla de respuesta aprobada")
         self.assertRegex(opened, "within the last 24 hours|escribió en las últimas 24 horas")
         self.assertNotEqual(opened, closed)
+        with self.assertRaises(AccessError):  # only the mirror says when the customer wrote
+            self.case.with_user(self.user).write({"whatsapp_last_inbound_at": fields.Datetime.now()})
