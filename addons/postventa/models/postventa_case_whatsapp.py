@@ -336,7 +336,7 @@ class PostventaWhatsappMessage(models.Model):
         self.write(vals)
         if notify:
             case = self.case_id.with_user(SUPERUSER_ID).with_context(mail_create_nosubscribe=True)
-            case.message_post(body=case._wa_status_note(self), author_id=self.env["postventa.case"]._wa_bot_partner().id,
+            case.message_post(body=case._wa_status_note(self), author_id=case._wa_bot_partner().id,
                               message_type="comment", subtype_xmlid="mail.mt_note",
                               parent_id=self.message_id.id or False)
         return True
