@@ -10,6 +10,7 @@
     "data": [
         "security/postventa_security.xml",
         "security/ir.model.access.csv",
+        "security/postventa_whatsapp_security.xml",
         "data/ir_sequence_data.xml",
         "data/postventa_vehicle_system_data.xml",
         "data/postventa_evidence_type_data.xml",
@@ -26,6 +27,8 @@
         "wizards/postventa_warranty_simulation_views.xml",
         "views/postventa_case_views.xml",
         "views/postventa_case_timeline_views.xml",
+        "wizards/postventa_whatsapp_reply_views.xml",
+        "views/postventa_whatsapp_views.xml",
         "views/postventa_menus.xml",
     ],
     "demo": [

@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 from .. import db
 from ..config import Settings
 from ..odoo import OdooClient, OdooError
+from .chatter import chatter_pass
 from .logic import NO_CHATTER_CONTEXT, backoff_delay
 from .pool import worker_pool
 from .pull import pull_catalog, pull_changes
@@ -46,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--no-chatter", action="store_true",
                         help="ask Odoo not to log creation messages or track fields for bridge upserts (faster)")
+    parser.add_argument("--no-whatsapp-chatter", action="store_true",
+                        help="do not mirror WhatsApp messages into the cases' chatter nor relay staff replies")
 
 
 def make_pool(settings: Settings) -> ConnectionPool:
@@ -64,7 +67,8 @@ def record_status(pool: ConnectionPool, **fields: object) -> None:
 
 
 def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chunk_size: int = 500,
-             overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False) -> dict:
+             overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False,
+             whatsapp_chatter: bool = True) -> dict:
     """One full pass; returns counts. Raises OdooError when Odoo cannot be used."""
     def push_progress(stats: PushStats) -> None:
         if not quiet:
@@ -80,7 +84,10 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
     pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress,
                         odoo_context=NO_CHATTER_CONTEXT if no_chatter else None)
     pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress)
-    return {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
+    counts = {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
+    if whatsapp_chatter:  # after the push: a message needs its case in Odoo (bridge/sync/chatter.py)
+        counts["chatter"] = asdict(chatter_pass(pool, odoo, media_dir=settings.media_dir))
+    return counts
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,7 +115,8 @@ def _loop(args: argparse.Namespace, settings: Settings, pool: ConnectionPool, od
     while not stop.is_set():
         try:
             counts = run_pass(pool, odoo, settings, chunk_size=args.chunk_size, overlap=overlap, quiet=args.quiet,
-                              no_chatter=args.no_chatter)
+                              no_chatter=args.no_chatter,
+                              whatsapp_chatter=not getattr(args, "no_whatsapp_chatter", False))
         except OdooError as exc:
             failures += 1
             delay = backoff_delay(failures)

@@ -4,6 +4,7 @@ from . import (
     postventa_case_bridge,
     postventa_case_evidence,
     postventa_case_timeline,
+    postventa_case_whatsapp,
     postventa_coverage,
     postventa_event,
     postventa_evidence_type,
@@ -15,5 +16,6 @@ from . import (
     postventa_warranty_decision,
     postventa_warranty_policy,
     postventa_warranty_ticket,
+    postventa_whatsapp_message,
     res_company,
 )

@@ -29,7 +29,7 @@ OPEN_STATES = ("new", "evidence", "evaluated", "in_progress")
 PROTECTED_FIELDS = frozenset({
     "name", "neon_id", "warranty_status", "decision_id", "decision_ids", "ticket_id", "ticket_ids",
     "evidence_complete", "evidence_missing", "is_ready", "resolution_hours", "bridge_touched_at",
-    "date_evidence", "date_evaluated", "date_in_progress", "date_done", "date_cancelled",
+    "date_evidence", "date_evaluated", "date_in_progress", "date_done", "date_cancelled", "whatsapp_last_inbound_at",
 })
 # What a new case may say about them (the defaults).
 PROTECTED_CREATE_DEFAULTS = {"name": "/", "warranty_status": "pending"}

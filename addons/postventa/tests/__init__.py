@@ -17,4 +17,5 @@ from . import (
     test_warranty_loop,
     test_whatif,
     test_whatif_http,
+    test_whatsapp_chatter,
 )

@@ -1,1 +1,6 @@
-from . import postventa_warranty_override, postventa_warranty_policy_activation, postventa_warranty_simulation
+from . import (
+    postventa_warranty_override,
+    postventa_warranty_policy_activation,
+    postventa_warranty_simulation,
+    postventa_whatsapp_reply,
+)

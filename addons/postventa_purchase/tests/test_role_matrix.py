@@ -47,6 +47,8 @@ ACCESS = {
     "postventa.warranty.policy.activation": {},
     "postventa.warranty.simulation": {"manager": "rwcu"},
     "postventa.warranty.simulation.line": {"manager": "rwcu"},
+    "postventa.whatsapp.message": {"advisor": "r", "manager": "r", "approver": "r"},
+    "postventa.whatsapp.reply": {"advisor": "rwcu", "manager": "rwcu", "approver": "rwcu"},
 }
 # Odoo's models the addons extend: their rights are Odoo's; the bridge's user has none on any of them.
 EXTENDED = (
@@ -75,6 +77,9 @@ METHODS = {
     ("postventa.case", "bridge_case_timeline"): (BRIDGE, "case_neon"),
     ("postventa.case", "bridge_changes"): (BRIDGE, "changes"),
     ("postventa.case", "bridge_handoff"): (BRIDGE, "case_neon"),
+    ("postventa.case", "bridge_mirror_messages"): (BRIDGE, "mirror_messages"),
+    ("postventa.case", "bridge_pull_replies"): (BRIDGE, "pull_replies"),
+    ("postventa.case", "bridge_report_replies"): (BRIDGE, "report_replies"),
     ("postventa.case", "bridge_request_quote"): (BRIDGE, "no_eligible_neon"),
     ("postventa.case", "bridge_upsert_cases"): (BRIDGE, "upsert"),
     ("postventa.event", "action_open_document"): (STAFF, "event"),
@@ -94,6 +99,7 @@ METHODS = {
     ("postventa.warranty.simulation", "action_open_activation"): (frozenset(), "simulation_wizard"),
     ("postventa.warranty.simulation", "action_simulate"): ({"manager"}, "simulation_wizard"),
     ("postventa.warranty.simulation", "action_view_lines"): ({"manager"}, "simulation_wizard"),
+    ("postventa.whatsapp.reply", "action_send"): (STAFF, "whatsapp_reply_wizard"),
     ("product.product", "postventa_spareparts"): (STAFF | BRIDGE, "spareparts"),
     ("sale.order", "action_confirm"): (STAFF, "approved_quote"),
     ("sale.order", "action_draft"): (STAFF, "cancelled_quote"),
@@ -251,6 +257,23 @@ class TestRoleMatrix(PostventaPurchaseCommon, HttpCase):
         return [], {"records": [{"neon_id": next(self.neon), "contact_id": "whatsapp:+5215512340000",
                                  "vin": vin, "falla_tipo": self.fault_electrical.code, "odo_km": 10_000,
                                  "evidence_provided": ["odometer_photo"], "description": "ruido"}]}
+
+    def _fx_mirror_messages(self, user):
+        neon_id = next(self.neon)
+        self._create_case(self._create_vehicle(), self.fault_electrical, neon_id=neon_id)
+        return [], {"messages": [{"sid": f"SM{neon_id:032d}", "neon_id": neon_id, "direction": "inbound",
+                                  "contact_id": "whatsapp:+5215512340000", "body": "hola"}]}
+
+    def _fx_pull_replies(self, user):
+        return [], {"limit": 1}
+
+    def _fx_report_replies(self, user):
+        return [], {"updates": []}
+
+    def _fx_whatsapp_reply_wizard(self, user):
+        case = self._create_case(self._create_vehicle(), self.fault_electrical, neon_id=next(self.neon),
+                                 whatsapp_contact="+5215512340000")
+        return self._as_role(user, "postventa.whatsapp.reply", {"case_id": case.id, "body": "hola"}).ids, {}
 
     def _fx_spareparts(self, user):
         return [], {"part_number": "QX1210"}
