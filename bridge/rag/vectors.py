@@ -68,8 +68,8 @@ class VectorMatrix:
 
     @property
     def nbytes(self) -> int:
-        extra = (self.scale.nbytes if self.scale is not None else 0) + (self.exact.nbytes if self.exact is not None else 0)
-        return self.data.nbytes + extra
+        parts = (self.data, self.scale, self.exact)
+        return sum(p.nbytes for p in parts if p is not None)
 
     def row(self, i: int) -> np.ndarray:
         return (self.exact if self.exact is not None else self.data)[i].astype(np.float32)
