@@ -13,7 +13,8 @@ import re
 
 from .analyzer import fold
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*")
+# tokens with at least one digit (an identifier always has one): the rest of the text is skipped by the regex
+_TOKEN_RE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9./-]*[0-9])[a-z0-9]+(?:[-/.][a-z0-9]+)*")
 _UNIT_RE = re.compile(
     r"^\d+(?:[.,]\d+)?(?:km|kms|mil|psi|kpa|hp|cv|l|lt|cc|v|mm|cm|m|kg|lb|lbs|h|hrs|min|s|x\d+|a|ah|w)$")
 _SEPARATORS = re.compile(r"[-/.]")
