@@ -44,10 +44,11 @@ class BM25Index:
         # Per-document length normalisation, precomputed: k1 * (1 - b + b * dl / avgdl).
         norm = self.k1 * (1 - self.b + self.b * doc_len / self.avgdl) if self.avgdl else doc_len
         weights = tfs_sorted * (self.k1 + 1) / (tfs_sorted + norm[ids_sorted])
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {
-            word: (ids_sorted[bounds[t]:bounds[t + 1]], weights[bounds[t]:bounds[t + 1]])
-            for t, word in enumerate(words)
-        }
+        # One flat array each for document ids and weights, and where each term's run starts: two numpy
+        # views per term (50,000 terms) would cost more than the postings themselves.
+        self._terms = vocabulary
+        self._bounds = bounds.tolist()
+        self._ids, self._weights = ids_sorted, weights
 
     def _idf(self, nd: dict[str, int]) -> dict[str, float]:
         idf: dict[str, float] = {}
@@ -65,11 +66,11 @@ class BM25Index:
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         scores = np.zeros(self.corpus_size)
         for word in query:
-            posting = self._postings.get(word)
-            if posting is None:
+            t = self._terms.get(word)
+            if t is None:
                 continue
-            ids, weights = posting
-            scores[ids] += self.idf[word] * weights
+            start, end = self._bounds[t], self._bounds[t + 1]
+            scores[self._ids[start:end]] += self.idf[word] * self._weights[start:end]
         return scores
 
     def top_k(self, query: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

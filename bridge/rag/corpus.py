@@ -15,7 +15,7 @@ from .identifiers import identifier_keys
 from .vectors import VectorMatrix
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     passage_id: str
     doc_id: str
@@ -47,7 +47,10 @@ class Corpus:
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.generation = generation
         self.embedding_model = embedding_model
-        self.bm25 = BM25Index(analyze(" > ".join(e.section_path) + "\n" + e.text) for e in entries)
+        # Folded once: analyze() and identifier_keys() fold again, which is nearly free on folded text.
+        self._identifiers: dict[str, list[int]] = {}
+        self.bm25 = BM25Index(self._index_text(i, e) for i, e in enumerate(entries))
+        self._identifiers = {key: np.asarray(pos, dtype=np.int32) for key, pos in self._identifiers.items()}
         # Rows of passages without a vector are zero and flagged off in ``has_vector``.
         self.has_vector = None
         self.vectors: VectorMatrix | None = None
@@ -65,7 +68,12 @@ class Corpus:
         self._has_model = np.array([bool(e.model) for e in entries], dtype=bool)
         # Model names as a customer writes them ("rav4", "hilux"), and the passages of each model.
         self.model_names = {fold(m).replace(" ", ""): m for m in {e.model for e in entries if e.model}}
-        self._identifiers = _identifier_index(entries)
+
+    def _index_text(self, position: int, entry: Entry) -> list[str]:
+        folded = fold(" > ".join(entry.section_path) + "\n" + entry.text)
+        for key in identifier_keys(folded):
+            self._identifiers.setdefault(key, []).append(position)
+        return analyze(folded)
 
     def identifier_matches(self, key: str) -> np.ndarray:
         """Positions of the passages containing identifier ``key`` (compact form), ascending."""
@@ -102,14 +110,6 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 _CHUNK = 2048
 
 
-def _identifier_index(entries: list[Entry]) -> dict[str, np.ndarray]:
-    index: dict[str, list[int]] = {}
-    for i, e in enumerate(entries):
-        for key in identifier_keys(" ".join(e.section_path) + " " + e.text):
-            index.setdefault(key, []).append(i)
-    return {key: np.asarray(positions, dtype=np.int32) for key, positions in index.items()}
-
-
 def corpus_from_rows(rows: Iterable[dict], generation: int, dim: int | None, vector_dtype: str | None = None) -> Corpus:
     """Build from ``store.iter_corpus_rows``. Streams: vectors are converted to the in-memory dtype
     ``_CHUNK`` rows at a time, so the float32 copy of the whole matrix never exists in the process."""
@@ -118,9 +118,12 @@ def corpus_from_rows(rows: Iterable[dict], generation: int, dim: int | None, vec
     pending = np.zeros((_CHUNK, dim or 1), dtype=np.float32)
     filled = 0
     models: set[str] = set()
+    shared: dict[str, str] = {}  # one string object per distinct manual id / source / title / model
+    one = lambda value: value if value is None else shared.setdefault(value, value)  # noqa: E731
     for r in rows:
-        entries.append(Entry(r["passage_id"], r["doc_id"], r["source"], r["title"], tuple(r["section_path"]),
-                             r["page"], r["body"], r["model"], r["year_from"], r["year_to"]))
+        entries.append(Entry(r["passage_id"], one(r["doc_id"]), one(r["source"]), one(r["title"]),
+                             tuple(one(part) for part in r["section_path"]), r["page"], r["body"], one(r["model"]),
+                             r["year_from"], r["year_to"]))
         pending[filled] = 0.0
         blob = r["embedding"]
         if blob is not None:

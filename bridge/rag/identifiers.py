@@ -13,8 +13,10 @@ import re
 
 from .analyzer import fold
 
-# tokens with at least one digit (an identifier always has one): the rest of the text is skipped by the regex
-_TOKEN_RE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9./-]*[0-9])[a-z0-9]+(?:[-/.][a-z0-9]+)*")
+# Runs of token characters that contain a digit (an identifier always has one); digit-free words are
+# skipped by the regex engine in linear time. Each run is then split into tokens.
+_RUN_RE = re.compile(r"(?<![a-z0-9./-])[a-z0-9./-]*[0-9][a-z0-9./-]*")
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*")
 _UNIT_RE = re.compile(
     r"^\d+(?:[.,]\d+)?(?:km|kms|mil|psi|kpa|hp|cv|l|lt|cc|v|mm|cm|m|kg|lb|lbs|h|hrs|min|s|x\d+|a|ah|w)$")
 _SEPARATORS = re.compile(r"[-/.]")
@@ -35,11 +37,14 @@ def _is_identifier(token: str) -> bool:
     return has_digit and separated and "/" not in token and len(flat) >= 8
 
 
+def _tokens(text: str) -> list[str]:
+    return [token for run in _RUN_RE.findall(fold(text)) for token in _TOKEN_RE.findall(run)]
+
+
 def identifiers(text: str) -> list[str]:
     """Distinct identifiers of ``text`` in compact form, in order of appearance."""
     found: dict[str, None] = {}
-    for token in _TOKEN_RE.findall(fold(text)):
-        token = token.strip(".")
+    for token in _tokens(text):
         if _is_identifier(token):
             found.setdefault(compact(token), None)
     return list(found)
@@ -49,8 +54,7 @@ def identifier_keys(text: str) -> set[str]:
     """What a passage is findable by: each identifier whole, and the identifier-like parts of a
     separated one (``m20a-fks`` is also found as ``m20a``)."""
     keys: set[str] = set()
-    for token in _TOKEN_RE.findall(fold(text)):
-        token = token.strip(".")
+    for token in _tokens(text):
         if _is_identifier(token):
             keys.add(compact(token))
             for part in _SEPARATORS.split(token):
