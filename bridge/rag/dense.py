@@ -47,13 +47,6 @@ class DenseBackend(Protocol):
         ...
 
 
-def inner_products(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``matrix @ query`` without BLAS: numpy's OpenBLAS wakes a thread pool whose spinning threads
-    then slow the embedder (also OpenMP) on a two-core machine. einsum's single-threaded SIMD loop is
-    as fast for one query vector and leaves the cores to the query embedding."""
-    return np.einsum("ij,j->i", matrix, query.astype(matrix.dtype, copy=False))
-
-
 class LocalExactBackend:
     name = "local"
 

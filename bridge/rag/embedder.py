@@ -109,9 +109,6 @@ class QueryVectorCache:
         return vector
 
 
-CachedQueries = QueryVectorCache  # the evaluation's name for it
-
-
 def load_embedder(name: str | None = None, threads: int | None = None) -> tuple[Embedder | None, str | None]:
     """The configured embedder, or ``(None, reason)`` when none can be used. ``threads`` overrides
     RAG_EMBED_THREADS (ingest, a batch job, passes the core count)."""

@@ -128,13 +128,9 @@ _CORPUS_SQL = """SELECT p.passage_id, p.doc_id, p.ordinal, p.section_path, p.sec
                    ORDER BY p.doc_id, p.ordinal, p.passage_id"""
 
 
-def load_corpus_rows(conn: psycopg.Connection) -> list[dict]:
-    """Every passage with its document's metadata, in a stable order, for building the search index."""
-    return conn.execute(_CORPUS_SQL).fetchall()
-
-
 def iter_corpus_rows(conn: psycopg.Connection, batch: int = 2000) -> Iterator[dict]:
-    """The rows of ``load_corpus_rows`` through a server-side cursor, ``batch`` at a time, so the client
+    """Every passage with its document's metadata, in a stable order, for building the search index;
+    through a server-side cursor, ``batch`` at a time, so the client
     never holds the whole result (150 MB of text and bytea at 50k passages). The cursor lives inside
     one transaction, which a transaction-mode pooler (Neon) keeps on one server connection."""
     with conn.transaction(), conn.cursor(name="rag_corpus_rows") as cur:
