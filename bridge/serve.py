@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1,
                         help="web processes behind the port (default 1; each has its own pool, see docs/scaling.md)")
+    parser.add_argument("--worker-healthcheck-timeout", type=int, default=30,
+                        help="with --workers: seconds a web process may take to answer the supervisor's ping before "
+                        "it is killed and replaced (uvicorn's default, 5, kills workers still starting on a busy box)")
     parser.add_argument("--no-access-log", action="store_true", help="no uvicorn access log lines")
     parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
 
@@ -43,5 +46,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         # Several processes need an import string: each worker calls the factory, which reads the same
         # environment this process was validated against (Settings.from_env above).
-        uvicorn.run("bridge.app:create_app", factory=True, workers=args.workers, **options)
+        uvicorn.run("bridge.app:create_app", factory=True, workers=args.workers,
+                    timeout_worker_healthcheck=args.worker_healthcheck_timeout, **options)
     return 0

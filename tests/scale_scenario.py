@@ -115,8 +115,11 @@ class Stack:
                          for name in self.processes)
 
     def web_pids(self) -> set[int]:
-        """The web worker processes (uvicorn's supervisor spawns them; its resource tracker is not one)."""
+        """The web worker processes (uvicorn's supervisor spawns them; its resource tracker is not one).
+        With one worker uvicorn serves in the process it was started in."""
         parent = self.processes["web"].pid
+        if self.n == 1:
+            return {parent}
         children = Path(f"/proc/{parent}/task/{parent}/children")
         pids = set()
         for pid in (children.read_text().split() if children.exists() else ()):
@@ -247,6 +250,20 @@ def drive(url: str, fake: fake_twilio.FakeTwilio, *, customers: int, concurrency
                 answers.extend(replies(response))
         return answers
 
+    def sent_to(sender: str) -> list[str]:
+        with fake.lock:
+            return [m.get("Body", "") for m in fake.messages if m.get("To") == sender]
+
+    def expect(sender: str, before: int, answer: list[str], pattern: str) -> str:
+        """The bridge's answer to the last message: TwiML when it answers inline, else the messages it sends
+        through Twilio's API (a queued conversation), waited for until ``pattern`` shows up."""
+        deadline = time.monotonic() + 60
+        while True:
+            text = "\n".join([*answer, *sent_to(sender)[before:]])
+            if re.search(pattern, text) or time.monotonic() > deadline:
+                return text
+            time.sleep(0.1)
+
     def customer(i: int) -> None:
         """The intake as in tests/test_e2e_loop.py: pick the alternator fault from the menu when it is not
         the first guess, confirm, then the two photos (kept on the case whatever the step)."""
@@ -257,14 +274,18 @@ def drive(url: str, fake: fake_twilio.FakeTwilio, *, customers: int, concurrency
             return next(draws, 1.0)
 
         with httpx.Client(timeout=60) as client, ThreadPoolExecutor(max_workers=2) as twin:
-            answer = []
-            for step, text in enumerate(SCRIPT):
-                answer = say(client, twin, sender, text, [], draw(), step)
-            joined = "\n".join(answer)
+            for step, text in enumerate(SCRIPT[:-1]):
+                say(client, twin, sender, text, [], draw(), step)
+            before = len(sent_to(sender))
+            answer = say(client, twin, sender, SCRIPT[-1], [], draw(), len(SCRIPT) - 1)
+            joined = expect(sender, before, answer, r"Entiendo que se trata de|Responde con el número|necesito")
             if "Alternador no carga" not in joined:
-                menu = "\n".join(say(client, twin, sender, "no", [], draw(), 10))
+                before = len(sent_to(sender))
+                menu = expect(sender, before, say(client, twin, sender, "no", [], draw(), 10), r"Responde con el n")
                 choice = re.findall(r"^(\d+)\. Alternador no carga$", menu, re.M)
-                joined = "\n".join(say(client, twin, sender, choice[0] if choice else "1", [], draw(), 11))
+                before = len(sent_to(sender))
+                answer = say(client, twin, sender, choice[0] if choice else "1", [], draw(), 11)
+                joined = expect(sender, before, answer, r"¿Es correcto|necesito|foto")
             if "foto" not in joined:
                 say(client, twin, sender, "Sí", [], draw(), 12)
             for k in range(PHOTOS):
@@ -314,6 +335,10 @@ def pending(database_url: str, load: Load, odoo: OdooClient, since: datetime) ->
                (SELECT array_agg(id::text) FROM events) AS event_ids""", list(load.sids), list(outcomes.TYPES))
     neon_events = set(row.pop("event_ids") or [])
     row["inbound"] = len(load.sids) - row["inbound"]
+    if q(database_url, "SELECT 1 FROM information_schema.columns WHERE table_name = 'wa_inbound' "
+                       "AND column_name = 'processed_at'"):  # a queued conversation: stored is not yet processed
+        row["inbound"] += q(database_url, "SELECT count(*) AS n FROM wa_inbound WHERE message_sid = ANY(%s) "
+                                          "AND processed_at IS NULL", list(load.sids))[0]["n"]
     odoo_ids = {e["event_uuid"] for e in odoo_events_since(odoo, since)}
     row["odoo_events_not_pulled"] = len(odoo_ids - neon_events)
     return row

@@ -13,10 +13,17 @@ Odoo (failed when REQUIRE_ODOO=1). The throughput comparison with one of each is
 
 from __future__ import annotations
 
+import threading
+
+import psycopg
 import pytest
 
+from bridge.odoo import OdooClient
+from bridge.sync.pool import worker_pool
+from bridge.sync.push import push_cases
+
 from . import scale_scenario
-from .odoo_server import drop_db, fresh_neon_db, real_backend, start_workers_odoo
+from .odoo_server import FakeBackend, drop_db, fresh_neon_db, real_backend, start_workers_odoo
 
 CUSTOMERS = 24
 
@@ -63,3 +70,71 @@ def test_two_of_each_process_everything_exactly_once(odoo, neon, tmp_path):
     assert audit.odoo_events > 0 and audit.events >= audit.odoo_events + load.media  # Odoo's + media_processed
     assert audit.deliveries == audit.events
     assert audit.messages_sent == audit.outbox_sent > 0
+
+
+# ----- regression: two sync runners pushed the same cases (found by the scenario above) ------------------
+
+def _add_cases(url: str, n: int) -> list[int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """INSERT INTO cases (contact_id, customer_name, plate, odo_km, falla_tipo, description)
+               SELECT 'whatsapp:+5215511' || lpad(g::text, 6, '0'), 'Cliente ' || g, 'SCL-' || g, 1000 + g,
+                      'FRN-001', 'rechinan los frenos ' || g
+                 FROM generate_series(1, %s) g RETURNING id""", (n,)).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+@pytest.fixture
+def fake_odoo():
+    backend = FakeBackend()
+    yield backend
+    backend.close()
+
+
+def test_two_sync_runners_push_each_case_once(fake_odoo, neon, tmp_path):
+    """Before the push leases (migration 0820) both runners read the same dirty cases and pushed them all:
+    Odoo did the work twice, and a concurrent create of one Neon id failed on Odoo's unique key and came back
+    as a rejection of the record. Now a runner pushes only the cases it leased."""
+    ids = _add_cases(neon, 40)
+    fake_odoo.fake.latency = 0.3  # the first runner's call is still in Odoo when the second one reads
+    settings = fake_odoo.settings(neon, media_dir=str(tmp_path))
+    results, start = [], threading.Barrier(2)
+
+    def runner() -> None:
+        pool = worker_pool(neon, name="sync-test")
+        try:
+            with OdooClient(settings, retries=0) as odoo:
+                start.wait()
+                results.append(push_cases(pool, odoo, media_dir=str(tmp_path)))
+        finally:
+            pool.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(r.pushed for r in results) == len(ids), results
+    assert sum(r.errors for r in results) == 0
+    assert fake_odoo.fake.calls.get("bridge_upsert_cases") == 1
+    assert sorted(fake_odoo.cases(ids)) == ids
+    with psycopg.connect(neon) as conn:
+        assert conn.execute("SELECT count(*) FROM sync_push_leases").fetchone()[0] == 0  # released
+
+
+def test_a_case_leased_by_another_runner_waits_for_it_or_for_its_lease_to_end(fake_odoo, neon, tmp_path):
+    ids = _add_cases(neon, 3)
+    with psycopg.connect(neon) as conn:
+        conn.execute("INSERT INTO sync_push_leases (case_id, holder, lease_until) "
+                     "VALUES (%s, 'other-runner', now() + interval '5 minutes')", (ids[0],))
+    pool = worker_pool(neon, name="sync-test")
+    try:
+        with OdooClient(fake_odoo.settings(neon), retries=0) as odoo:
+            first = push_cases(pool, odoo, media_dir=str(tmp_path))
+            assert (first.pushed, sorted(fake_odoo.cases(ids))) == (2, ids[1:])
+            with pool.connection() as conn:  # the other runner died: its lease runs out
+                conn.execute("UPDATE sync_push_leases SET lease_until = now() - interval '1 second'")
+            second = push_cases(pool, odoo, media_dir=str(tmp_path))
+    finally:
+        pool.close()
+    assert second.pushed == 1 and sorted(fake_odoo.cases(ids)) == ids

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,21 @@ UPDATE cases c
        AS v(id, odoo_id, odoo_ref, rev, error)
  WHERE c.id = v.id
 """
+# Lease the chunk's cases that are still dirty and not leased by another runner (sync_push_leases).
+_CLAIM = """
+INSERT INTO sync_push_leases AS l (case_id, holder, lease_until)
+SELECT c.id, %(holder)s, now() + make_interval(secs => %(lease)s)
+  FROM cases c
+ WHERE c.id = ANY(%(ids)s)
+   AND (c.odoo_pushed_rev IS DISTINCT FROM c.intake_rev
+        OR (c.odoo_sync_error IS NULL AND EXISTS (
+            SELECT 1 FROM case_attachments a
+             WHERE a.case_id = c.id AND a.odoo_synced_at IS NULL AND a.odoo_sync_error IS NULL)))
+ON CONFLICT (case_id) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
+ WHERE l.lease_until < now() OR l.holder = EXCLUDED.holder  -- expired, or ours (a retried claim)
+RETURNING case_id
+"""
+_RELEASE = "DELETE FROM sync_push_leases WHERE holder = %s AND case_id = ANY(%s)"
 _MARK_ATTACHMENTS = "UPDATE case_attachments SET odoo_synced_at = now() WHERE id = ANY(%s) AND odoo_synced_at IS NULL"
 _ATTACHMENT_ERROR = "UPDATE case_attachments SET odoo_sync_error = %s WHERE id = %s"
 
@@ -115,27 +132,42 @@ def push_cases(
     max_chunk_bytes: int = 16 * 1024 * 1024,
     progress: Callable[[PushStats], None] | None = None,
     odoo_context: dict | None = None,
+    lease_seconds: float = 300.0,
 ) -> PushStats:
-    """Push every changed case (and new attachment) once; resumable at any point."""
+    """Push every changed case (and new attachment) once; resumable at any point. Cases another runner
+    is pushing (leased in ``sync_push_leases``) are left to it."""
     stats = PushStats(total=_fetch(pool, _COUNT_DIRTY, ())[0]["n"])
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     after = 0
     while True:
-        ids = [r["id"] for r in _fetch(pool, _DIRTY_IDS, {"after": after, "limit": chunk_size})]
-        if not ids:
+        dirty = [r["id"] for r in _fetch(pool, _DIRTY_IDS, {"after": after, "limit": chunk_size})]
+        if not dirty:
             break
-        after = ids[-1]
-        cases = _fetch(pool, _CASES, (ids,))
-        attachments_by_case: dict[int, list[dict]] = {}
-        for att in _load_attachments(pool, _fetch(pool, _ATTACHMENTS, (ids,)), media_dir):
-            attachments_by_case.setdefault(att["case_id"], []).append(att)
-        payloads = [case_payload(c, attachments_by_case.get(c["id"], [])) for c in cases]
-        att_ids = [[a["id"] for a in attachments_by_case.get(c["id"], [])] for c in cases]
-        sizes = [sum(len(a["datas"]) for a in p["attachments"]) + 512 for p in payloads]
-        for chunk in plan_chunks(sizes, max_records=chunk_size, max_bytes=max_chunk_bytes):
-            _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats, odoo_context)
-            if progress:
-                progress(stats)
+        after = dirty[-1]
+        ids = sorted(r["case_id"] for r in _fetch(pool, _CLAIM, {"holder": holder, "lease": lease_seconds,
+                                                                  "ids": dirty}))
+        if ids:
+            try:
+                _push_leased(pool, odoo, ids, stats, media_dir, chunk_size, max_chunk_bytes, progress, odoo_context)
+            finally:
+                db.retry(lambda ids=ids: _exec(pool, _RELEASE, (holder, ids)), what="release pushed cases")
     return stats
+
+
+def _push_leased(pool: ConnectionPool, odoo: OdooClient, ids: list[int], stats: PushStats, media_dir: str,
+                 chunk_size: int, max_chunk_bytes: int, progress: Callable[[PushStats], None] | None,
+                 odoo_context: dict | None) -> None:
+    cases = _fetch(pool, _CASES, (ids,))
+    attachments_by_case: dict[int, list[dict]] = {}
+    for att in _load_attachments(pool, _fetch(pool, _ATTACHMENTS, (ids,)), media_dir):
+        attachments_by_case.setdefault(att["case_id"], []).append(att)
+    payloads = [case_payload(c, attachments_by_case.get(c["id"], [])) for c in cases]
+    att_ids = [[a["id"] for a in attachments_by_case.get(c["id"], [])] for c in cases]
+    sizes = [sum(len(a["datas"]) for a in p["attachments"]) + 512 for p in payloads]
+    for chunk in plan_chunks(sizes, max_records=chunk_size, max_bytes=max_chunk_bytes):
+        _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats, odoo_context)
+        if progress:
+            progress(stats)
 
 
 def _push_chunk(pool: ConnectionPool, odoo: OdooClient, items: list[tuple[dict, dict, list[int]]],
