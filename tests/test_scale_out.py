@@ -20,7 +20,7 @@ import pytest
 
 from bridge.odoo import OdooClient
 from bridge.sync.pool import worker_pool
-from bridge.sync.push import push_cases
+from bridge.sync.push import PUSH_LOCK_CLASS, push_cases
 
 from . import scale_scenario
 from .odoo_server import FakeBackend, drop_db, fresh_neon_db, real_backend, start_workers_odoo
@@ -92,9 +92,9 @@ def fake_odoo():
 
 
 def test_two_sync_runners_push_each_case_once(fake_odoo, neon, tmp_path):
-    """Before the push leases (migration 0820) both runners read the same dirty cases and pushed them all:
-    Odoo did the work twice, and a concurrent create of one Neon id failed on Odoo's unique key and came back
-    as a rejection of the record. Now a runner pushes only the cases it leased."""
+    """Before the push locks both runners read the same dirty cases and pushed them all: Odoo did the work
+    twice, and a concurrent create of one Neon id failed on Odoo's unique key and came back as a rejection of
+    the record. Now a runner pushes only the cases whose advisory lock it holds."""
     ids = _add_cases(neon, 40)
     fake_odoo.fake.latency = 0.3  # the first runner's call is still in Odoo when the second one reads
     settings = fake_odoo.settings(neon, media_dir=str(tmp_path))
@@ -118,22 +118,18 @@ def test_two_sync_runners_push_each_case_once(fake_odoo, neon, tmp_path):
     assert sum(r.errors for r in results) == 0
     assert fake_odoo.fake.calls.get("bridge_upsert_cases") == 1
     assert sorted(fake_odoo.cases(ids)) == ids
-    with psycopg.connect(neon) as conn:
-        assert conn.execute("SELECT count(*) FROM sync_push_leases").fetchone()[0] == 0  # released
 
 
-def test_a_case_leased_by_another_runner_waits_for_it_or_for_its_lease_to_end(fake_odoo, neon, tmp_path):
+def test_a_case_another_runner_is_pushing_waits_for_it_and_not_for_a_dead_one(fake_odoo, neon, tmp_path):
     ids = _add_cases(neon, 3)
-    with psycopg.connect(neon) as conn:
-        conn.execute("INSERT INTO sync_push_leases (case_id, holder, lease_until) "
-                     "VALUES (%s, 'other-runner', now() + interval '5 minutes')", (ids[0],))
+    other = psycopg.connect(neon)  # another runner, in the middle of pushing the first case
+    other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PUSH_LOCK_CLASS, ids[0]))
     pool = worker_pool(neon, name="sync-test")
     try:
         with OdooClient(fake_odoo.settings(neon), retries=0) as odoo:
             first = push_cases(pool, odoo, media_dir=str(tmp_path))
             assert (first.pushed, sorted(fake_odoo.cases(ids))) == (2, ids[1:])
-            with pool.connection() as conn:  # the other runner died: its lease runs out
-                conn.execute("UPDATE sync_push_leases SET lease_until = now() - interval '1 second'")
+            other.close()  # that runner died: its connection, and with it the lock, is gone at once
             second = push_cases(pool, odoo, media_dir=str(tmp_path))
     finally:
         pool.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,21 +56,20 @@ UPDATE cases c
        AS v(id, odoo_id, odoo_ref, rev, error)
  WHERE c.id = v.id
 """
-# Lease the chunk's cases that are still dirty and not leased by another runner (sync_push_leases).
-_CLAIM = """
-INSERT INTO sync_push_leases AS l (case_id, holder, lease_until)
-SELECT c.id, %(holder)s, now() + make_interval(secs => %(lease)s)
-  FROM cases c
+# Several runners at once (docs/scaling.md): a runner pushes only the dirty cases of a chunk whose
+# transaction-scoped advisory lock it got, and holds the locks until their result is recorded. A runner that
+# dies loses its connection and with it the locks (no lease to wait out). Pooler-safe: xact locks only.
+PUSH_LOCK_CLASS = 0x70757368  # "push": the first key of pg_try_advisory_xact_lock(int, int)
+_LOCK = """
+SELECT c.id FROM cases c
  WHERE c.id = ANY(%(ids)s)
    AND (c.odoo_pushed_rev IS DISTINCT FROM c.intake_rev
         OR (c.odoo_sync_error IS NULL AND EXISTS (
             SELECT 1 FROM case_attachments a
              WHERE a.case_id = c.id AND a.odoo_synced_at IS NULL AND a.odoo_sync_error IS NULL)))
-ON CONFLICT (case_id) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
- WHERE l.lease_until < now() OR l.holder = EXCLUDED.holder  -- expired, or ours (a retried claim)
-RETURNING case_id
+   AND pg_try_advisory_xact_lock(%(class)s, mod(c.id, 2147483647)::int)
+ ORDER BY c.id
 """
-_RELEASE = "DELETE FROM sync_push_leases WHERE holder = %s AND case_id = ANY(%s)"
 _MARK_ATTACHMENTS = "UPDATE case_attachments SET odoo_synced_at = now() WHERE id = ANY(%s) AND odoo_synced_at IS NULL"
 _ATTACHMENT_ERROR = "UPDATE case_attachments SET odoo_sync_error = %s WHERE id = %s"
 
@@ -132,25 +129,22 @@ def push_cases(
     max_chunk_bytes: int = 16 * 1024 * 1024,
     progress: Callable[[PushStats], None] | None = None,
     odoo_context: dict | None = None,
-    lease_seconds: float = 300.0,
 ) -> PushStats:
     """Push every changed case (and new attachment) once; resumable at any point. Cases another runner
-    is pushing (leased in ``sync_push_leases``) are left to it."""
+    is pushing (it holds their advisory locks) are left to it."""
     stats = PushStats(total=_fetch(pool, _COUNT_DIRTY, ())[0]["n"])
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     after = 0
     while True:
         dirty = [r["id"] for r in _fetch(pool, _DIRTY_IDS, {"after": after, "limit": chunk_size})]
         if not dirty:
             break
         after = dirty[-1]
-        ids = sorted(r["case_id"] for r in _fetch(pool, _CLAIM, {"holder": holder, "lease": lease_seconds,
-                                                                  "ids": dirty}))
-        if ids:
-            try:
+        # The locks live in this connection's transaction, open until the chunk's results are recorded
+        # (through other connections of the pool); closing it releases them.
+        with pool.connection() as lock_conn:
+            ids = [r["id"] for r in lock_conn.execute(_LOCK, {"ids": dirty, "class": PUSH_LOCK_CLASS}).fetchall()]
+            if ids:
                 _push_leased(pool, odoo, ids, stats, media_dir, chunk_size, max_chunk_bytes, progress, odoo_context)
-            finally:
-                db.retry(lambda ids=ids: _exec(pool, _RELEASE, (holder, ids)), what="release pushed cases")
     return stats
 
 
