@@ -13,7 +13,10 @@ from a local Twilio media host that answers after ``--media-latency-ms`` (Twilio
 local receiver that answers after ``--receiver-latency-ms`` (a Make/n8n scenario).
 
 Throughput = conversations carried from the first webhook to the last event delivered (cases in Odoo, photos
-stored and pushed, Odoo's events pulled and delivered, customers' messages sent), per second. The audit
+stored and pushed, Odoo's events pulled and delivered, customers' messages sent), per second. Because the
+machine is shared, it also prints the CPU seconds the bridge's and Odoo's processes spent per conversation
+(from /proc; Postgres not counted): the cost of a conversation with one and with two of each, which the
+others' load does not change much. The audit
 (nothing lost, nothing twice) is printed for each run. Needs a real Odoo 19 (tests/odoo_server.py installs
 one on a fresh database: several minutes) and Postgres. Prints the load average: the machine is shared.
 """
@@ -67,7 +70,7 @@ def main() -> int:
                         n, database_url=neon, odoo_url=odoos[n].url, odoo_db=server.db, bridge_key=server.key,
                         staff_key=server.staff_key, workdir=workdir, customers=args.customers,
                         concurrency=args.concurrency, media_latency_s=args.media_latency_ms / 1000,
-                        receiver_latency_s=args.receiver_latency_ms / 1000,
+                        receiver_latency_s=args.receiver_latency_ms / 1000, odoo_pid=odoos[n].process.pid,
                     )
                 finally:
                     drop_db(neon)
@@ -80,7 +83,9 @@ def main() -> int:
                       f"webhooks {load.posts} ({load.redelivered} redelivered, {load.concurrent} twice at once) "
                       f"in {load.seconds:.1f} s = {load.posts / load.seconds:.0f}/s; media {a.jobs}, cases {a.cases} "
                       f"(Odoo {a.odoo_cases}), events {a.events} delivered {a.deliveries}, WhatsApp sent "
-                      f"{a.messages_sent}; load avg {fmt_load(result.loadavg_before)} -> "
+                      f"{a.messages_sent}; CPU {result.cpu_bridge_s:.1f} s bridge + {result.cpu_odoo_s:.1f} s Odoo "
+                      f"= {result.cpu_per_conversation:.2f} s/conversation (harness {result.cpu_harness_s:.1f} s); "
+                      f"load avg {fmt_load(result.loadavg_before)} -> "
                       f"{fmt_load(result.loadavg_after)}; {verdict}")
     finally:
         for odoo in odoos.values():
@@ -94,12 +99,18 @@ def main() -> int:
         return sum(getattr(r, attr) if attr != "web" else r.load.posts / r.load.seconds for r in results[n]) \
             / len(results[n])
 
+    def cpu(n: int) -> float:
+        return sum(r.cpu_per_conversation for r in results[n]) / len(results[n])
+
     ratio = best(2) / best(1)
     web_ratio = mean(2, "web") / mean(1, "web")
     clean = all(not r.audit.problems() for rs in results.values() for r in rs)
     print(f"  end to end: two of each {best(2):.2f} conversations/s vs one of each {best(1):.2f}/s = {ratio:.2f}x "
           f"(goal >= 1.6x); webhook phase {web_ratio:.2f}x; duplicates/losses: {'none' if clean else 'SEE ABOVE'}; "
           f"load average now {fmt_load(os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(f"  CPU per conversation (bridge + Odoo, Postgres not counted): two of each {cpu(2):.2f} s vs one of each "
+          f"{cpu(1):.2f} s = {cpu(2) / cpu(1):.2f}x: the work a second copy adds besides its share; with a core of "
+          f"its own for each copy, two of each would carry up to {cpu(1) / cpu(2) * 2:.2f}x the conversations")
     return 0 if clean else 1
 
 

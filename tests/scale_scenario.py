@@ -92,6 +92,37 @@ class SlowReceiver(receiver.Receiver):
         return self
 
 
+# ----- CPU time of processes (load-independent cost: the machine is shared) ------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(OSError):
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each live process has used so far."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU between two samples; a process that appeared in between counts whole (it started in between)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 # ----- the bridge's processes ---------------------------------------------------------------------------
 
 WEBHOOK_SECRET = "whsec_" + "c2NhbGUtb3V0LXRlc3Qtc2VjcmV0LTAxMjM0NTY3"
@@ -127,6 +158,9 @@ class Stack:
                 if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     pids.add(int(pid))
         return pids
+
+    def pids(self) -> list[int]:
+        return [pid for p in self.processes.values() for pid in process_tree(p.pid)]
 
     def stop(self) -> None:
         for p in self.processes.values():
@@ -194,6 +228,7 @@ class Load:
     contacts: list[str] = field(default_factory=list)
     media: int = 0
     errors: list[str] = field(default_factory=list)
+    transport_retries: list[str] = field(default_factory=list)  # connection failures, sent again
     seconds: float = 0.0
 
 
@@ -214,8 +249,19 @@ def drive(url: str, fake: fake_twilio.FakeTwilio, *, customers: int, concurrency
     plans = [[rng.random() for _ in range(len(SCRIPT) + PHOTOS + 3)] for _ in range(customers)]
 
     def post(client: httpx.Client, params: dict[str, str]) -> httpx.Response:
+        """Like Twilio: a request whose connection failed (a keep-alive connection the server was closing,
+        a web process being replaced) is sent again with the same MessageSid."""
         signature = validator.compute_signature(endpoint, params)
-        return client.post(endpoint, data=params, headers={"X-Twilio-Signature": signature})
+        for attempt in range(3):
+            try:
+                return client.post(endpoint, data=params, headers={"X-Twilio-Signature": signature})
+            except httpx.TransportError as exc:
+                with lock:
+                    load.transport_retries.append(f"{type(exc).__name__}: {exc}")
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def check(response: httpx.Response, what: str) -> None:
         with lock:
@@ -493,6 +539,13 @@ class RunResult:
     loadavg_before: tuple[float, float, float]
     loadavg_after: tuple[float, float, float]
     web_pids: int
+    cpu_bridge_s: float = 0.0  # CPU of the bridge's processes during the run
+    cpu_odoo_s: float = 0.0  # of the Odoo server's processes (when its pid is given)
+    cpu_harness_s: float = 0.0  # of this process: the customers, the Twilio stand-in, the receiver
+
+    @property
+    def cpu_per_conversation(self) -> float:
+        return (self.cpu_bridge_s + self.cpu_odoo_s) / len(self.load.contacts)
 
     @property
     def throughput(self) -> float:
@@ -503,7 +556,7 @@ class RunResult:
 def run_scenario(n: int, *, database_url: str, odoo_url: str, odoo_db: str, bridge_key: str, staff_key: str,
                  workdir: Path, customers: int, concurrency: int, redeliver: float = 0.1,
                  concurrent_redeliver: float = 0.1, media_latency_s: float = 0.3, receiver_latency_s: float = 0.05,
-                 timeout: float = 600) -> RunResult:
+                 timeout: float = 600, odoo_pid: int | None = None) -> RunResult:
     """Start the outside stand-ins and n of each bridge process, drive the load, wait, audit, stop."""
     fake = start_twilio(media_latency_s)
     rec = SlowReceiver(receiver_latency_s).start()
@@ -523,16 +576,21 @@ def run_scenario(n: int, *, database_url: str, odoo_url: str, odoo_db: str, brid
                 time.sleep(0.3)
             since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
             before = os.getloadavg()
+            odoo_cpu = cpu_seconds(process_tree(odoo_pid)) if odoo_pid else {}
+            bridge_cpu, harness_cpu = cpu_seconds(stack.pids()), time.process_time()
             load = drive(stack.url, fake, customers=customers, concurrency=concurrency, redeliver=redeliver,
                          concurrent_redeliver=concurrent_redeliver)
             assert not load.errors, load.errors[:5]
             wait_s, _state = settle(database_url, load, odoo, since, stack, timeout=timeout)
             # The confirming quiet polls are not counted: the run ends at the first of them.
             settled_s = load.seconds + wait_s
+            cpu_bridge = cpu_used(bridge_cpu, cpu_seconds(stack.pids()))
+            cpu_odoo = cpu_used(odoo_cpu, cpu_seconds(process_tree(odoo_pid))) if odoo_pid else 0.0
+            cpu_harness = time.process_time() - harness_cpu
             after = os.getloadavg()
             web = len(stack.web_pids())
             result = audit(database_url, load, odoo, since, rec, fake)
-        return RunResult(n, load, settled_s, result, before, after, web)
+        return RunResult(n, load, settled_s, result, before, after, web, cpu_bridge, cpu_odoo, cpu_harness)
     finally:
         if stack is not None:
             stack.stop()
