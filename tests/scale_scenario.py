@@ -201,11 +201,11 @@ def start_stack(n: int, env: dict[str, str], port: int, logdir: Path) -> Stack:
         log = (logdir / f"{name}.log").open("w")
         processes[name] = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     stack = Stack(n, f"http://127.0.0.1:{port}", processes, logdir)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # eight Python processes importing at once on a shared 2-core box
     while True:
         stack.check_alive()
         try:
-            if httpx.get(f"{stack.url}/healthz", timeout=2).status_code < 500 and len(stack.web_pids()) >= n:
+            if httpx.get(f"{stack.url}/healthz", timeout=10).status_code < 500 and len(stack.web_pids()) >= n:
                 break
         except httpx.HTTPError:
             pass
