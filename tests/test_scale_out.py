@@ -134,3 +134,35 @@ def test_a_case_another_runner_is_pushing_waits_for_it_and_not_for_a_dead_one(fa
     finally:
         pool.close()
     assert second.pushed == 1 and sorted(fake_odoo.cases(ids)) == ids
+
+
+# ----- regression: the Spanish stemmer shared by the web app's threads (found by the scenario above) -----
+
+def test_stemming_from_many_threads_at_once_gives_the_serial_answers():
+    """A webhook answered 500 under two-of-each load: the fault matcher stems from the web app's thread pool
+    and the one Snowball stemmer of the process was not thread-safe (IndexError inside it)."""
+    import snowballstemmer
+
+    from bridge.rag import analyzer
+
+    words = [f"{stem}{suffix}{i}" for i in range(300) for stem in ("frenad", "alternador", "bater", "encend")
+             for suffix in ("amientos", "aciones", "ísimas", "mente", "ando")]
+    serial = snowballstemmer.stemmer("spanish")
+    expected = [serial.stemWord(w) for w in words]
+    failures, results = [], {}
+    start = threading.Barrier(8)
+
+    def work(k: int) -> None:
+        start.wait()
+        try:
+            results[k] = [analyzer.stem.__wrapped__(w) for w in words]  # past the cache: the stemmer itself
+        except Exception as exc:  # noqa: BLE001 - the failure being tested for
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == []
+    assert all(results[k] == expected for k in range(8))
