@@ -13,7 +13,6 @@ import snowballstemmer
 from .lexicon import MISSPELLINGS, PHRASES, STOPWORDS, SYNONYM_GROUPS
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[./x][0-9]+)*")
-_stemmer = snowballstemmer.stemmer("spanish")
 
 
 def fold(text: str) -> str:
