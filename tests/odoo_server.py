@@ -170,6 +170,49 @@ def _start(install) -> OdooServer:
     return OdooServer(url, db, key, staff_key, process, workdir, log_path)
 
 
+@dataclass
+class WorkerOdoo:
+    """A second ``odoo-bin`` serving the shared test database in prefork mode (``--workers N``)."""
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_workers_odoo(server: OdooServer, workers: int = 2) -> WorkerOdoo:
+    """Serve the shared Odoo's database with ``workers`` HTTP worker processes on another free port (the
+    scale-out test: several bridge processes against a multi-worker Odoo). Same database and API keys as
+    ``server``; no cron workers. The caller stops it (``WorkerOdoo.stop``); the database is dropped with the
+    shared server's."""
+    install, _reasons = _odoo_install()
+    port, gevent_port = free_port(), free_port()
+    conf = _odoo_env().write_conf(
+        install, Path(server.workdir) / f"odoo-workers-{port}.conf", db=server.db, port=port,
+        data_dir=Path(server.workdir) / "data", db_host="127.0.0.1", db_port=PG_PORT, db_user="root",
+        db_password="False", workers=workers, max_cron_threads=0, gevent_port=gevent_port, log_level="warn",
+        limit_time_real=600, limit_time_cpu=300, limit_request=100000,
+    )
+    log_path = Path(server.workdir) / f"odoo-workers-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([str(install.python), str(install.odoo_bin), "-c", str(conf), "-d", server.db,
+                                    "--logfile", str(log_path)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _odoo_env().wait_http(f"{url}/web/login", process)
+    except BaseException:
+        process.kill()
+        raise
+    return WorkerOdoo(url, process, log_path)
+
+
 # ----- one vocabulary for tests over the fake and the real Odoo -----------------------------------
 
 class FakeBackend:

@@ -4,6 +4,7 @@ stopwords, Snowball stemming and stem-level synonyms. Pure functions, no I/O."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -12,7 +13,6 @@ import snowballstemmer
 from .lexicon import MISSPELLINGS, PHRASES, STOPWORDS, SYNONYM_GROUPS
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[./x][0-9]+)*")
-_stemmer = snowballstemmer.stemmer("spanish")
 
 
 @lru_cache(maxsize=4096)
@@ -32,7 +32,15 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    # A Snowball stemmer keeps the word it is working on in the instance, so one shared by the web app's
+    # threads raised IndexError (a webhook answered 500) under concurrent messages: one stemmer per thread.
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("spanish")
+    return stemmer.stemWord(word)
+
+
+_per_thread = threading.local()
 
 
 def _build_synonyms() -> dict[str, str]:

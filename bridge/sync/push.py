@@ -56,6 +56,20 @@ UPDATE cases c
        AS v(id, odoo_id, odoo_ref, rev, error)
  WHERE c.id = v.id
 """
+# Several runners at once (docs/scaling.md): a runner pushes only the dirty cases of a chunk whose
+# transaction-scoped advisory lock it got, and holds the locks until their result is recorded. A runner that
+# dies loses its connection and with it the locks (no lease to wait out). Pooler-safe: xact locks only.
+PUSH_LOCK_CLASS = 0x70757368  # "push": the first key of pg_try_advisory_xact_lock(int, int)
+_LOCK = """
+SELECT c.id FROM cases c
+ WHERE c.id = ANY(%(ids)s)
+   AND (c.odoo_pushed_rev IS DISTINCT FROM c.intake_rev
+        OR (c.odoo_sync_error IS NULL AND EXISTS (
+            SELECT 1 FROM case_attachments a
+             WHERE a.case_id = c.id AND a.odoo_synced_at IS NULL AND a.odoo_sync_error IS NULL)))
+   AND pg_try_advisory_xact_lock(%(class)s, mod(c.id, 2147483647)::int)
+ ORDER BY c.id
+"""
 _MARK_ATTACHMENTS = "UPDATE case_attachments SET odoo_synced_at = now() WHERE id = ANY(%s) AND odoo_synced_at IS NULL"
 _ATTACHMENT_ERROR = "UPDATE case_attachments SET odoo_sync_error = %s WHERE id = %s"
 
@@ -116,26 +130,38 @@ def push_cases(
     progress: Callable[[PushStats], None] | None = None,
     odoo_context: dict | None = None,
 ) -> PushStats:
-    """Push every changed case (and new attachment) once; resumable at any point."""
+    """Push every changed case (and new attachment) once; resumable at any point. Cases another runner
+    is pushing (it holds their advisory locks) are left to it."""
     stats = PushStats(total=_fetch(pool, _COUNT_DIRTY, ())[0]["n"])
     after = 0
     while True:
-        ids = [r["id"] for r in _fetch(pool, _DIRTY_IDS, {"after": after, "limit": chunk_size})]
-        if not ids:
+        dirty = [r["id"] for r in _fetch(pool, _DIRTY_IDS, {"after": after, "limit": chunk_size})]
+        if not dirty:
             break
-        after = ids[-1]
-        cases = _fetch(pool, _CASES, (ids,))
-        attachments_by_case: dict[int, list[dict]] = {}
-        for att in _load_attachments(pool, _fetch(pool, _ATTACHMENTS, (ids,)), media_dir):
-            attachments_by_case.setdefault(att["case_id"], []).append(att)
-        payloads = [case_payload(c, attachments_by_case.get(c["id"], [])) for c in cases]
-        att_ids = [[a["id"] for a in attachments_by_case.get(c["id"], [])] for c in cases]
-        sizes = [sum(len(a["datas"]) for a in p["attachments"]) + 512 for p in payloads]
-        for chunk in plan_chunks(sizes, max_records=chunk_size, max_bytes=max_chunk_bytes):
-            _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats, odoo_context)
-            if progress:
-                progress(stats)
+        after = dirty[-1]
+        # The locks live in this connection's transaction, open until the chunk's results are recorded
+        # (through other connections of the pool); closing it releases them.
+        with pool.connection() as lock_conn:
+            ids = [r["id"] for r in lock_conn.execute(_LOCK, {"ids": dirty, "class": PUSH_LOCK_CLASS}).fetchall()]
+            if ids:
+                _push_leased(pool, odoo, ids, stats, media_dir, chunk_size, max_chunk_bytes, progress, odoo_context)
     return stats
+
+
+def _push_leased(pool: ConnectionPool, odoo: OdooClient, ids: list[int], stats: PushStats, media_dir: str,
+                 chunk_size: int, max_chunk_bytes: int, progress: Callable[[PushStats], None] | None,
+                 odoo_context: dict | None) -> None:
+    cases = _fetch(pool, _CASES, (ids,))
+    attachments_by_case: dict[int, list[dict]] = {}
+    for att in _load_attachments(pool, _fetch(pool, _ATTACHMENTS, (ids,)), media_dir):
+        attachments_by_case.setdefault(att["case_id"], []).append(att)
+    payloads = [case_payload(c, attachments_by_case.get(c["id"], [])) for c in cases]
+    att_ids = [[a["id"] for a in attachments_by_case.get(c["id"], [])] for c in cases]
+    sizes = [sum(len(a["datas"]) for a in p["attachments"]) + 512 for p in payloads]
+    for chunk in plan_chunks(sizes, max_records=chunk_size, max_bytes=max_chunk_bytes):
+        _push_chunk(pool, odoo, [(cases[i], payloads[i], att_ids[i]) for i in chunk], stats, odoo_context)
+        if progress:
+            progress(stats)
 
 
 def _push_chunk(pool: ConnectionPool, odoo: OdooClient, items: list[tuple[dict, dict, list[int]]],
