@@ -1,4 +1,5 @@
-"""``POST /twilio/whatsapp``: Twilio's signed webhook. Answers TwiML at once; slow work is queued."""
+"""``POST /twilio/whatsapp``: Twilio's signed webhook. The ack is one INSERT of the raw message into
+``wa_inbound``; the conversation runs later (media worker's inbound thread) and replies through the outbox."""
 
 from __future__ import annotations
 
@@ -76,9 +77,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
-def _process(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
+def _accept(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
+    """One statement, no transaction block around it (autocommit for its duration)."""
     with pool.connection() as conn:
-        return inbound.handle(conn, params)
+        conn.autocommit = True
+        try:
+            return inbound.accept(conn, params)
+        finally:
+            conn.autocommit = False
 
 
 @router.post(
@@ -125,14 +131,14 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
                     url, client_host, "present" if supplied else "missing")
         return PlainTextResponse("invalid Twilio signature", status_code=403)
     try:
-        result = await run_in_threadpool(_process, request.app.state.pool, dict(params))
+        result = await run_in_threadpool(_accept, request.app.state.pool, dict(params))
     except inbound.BadMessage as exc:
         return PlainTextResponse(str(exc), status_code=400)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         log.error("whatsapp webhook: database unavailable (%s)", type(exc).__name__)
         return PlainTextResponse("temporarily unavailable", status_code=503, headers={"Retry-After": "5"})
-    if result.jobs_queued and settings.media_processing == "inline":
+    if settings.media_processing == "inline" and not result.duplicate:
         from ..whatsapp import media_worker
 
-        background.add_task(media_worker.drain, settings)
+        background.add_task(media_worker.drain, settings)  # development: the conversation and media, here
     return twiml([] if result.duplicate else result.replies)
