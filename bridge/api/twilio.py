@@ -55,7 +55,12 @@ def whatsapp_probe(app) -> str:
 EXTRA_PROBES["whatsapp"] = whatsapp_probe
 
 
+_EMPTY_TWIML = str(MessagingResponse())
+
+
 def twiml(replies: list[str]) -> Response:
+    if not replies:  # the usual ack: built once
+        return Response(content=_EMPTY_TWIML, media_type="application/xml")
     response = MessagingResponse()
     for reply in replies:
         for start in range(0, len(reply), MAX_TWIML_CHARS):

@@ -2,10 +2,10 @@
 ``wa_jobs`` queue and runs the WhatsApp notifier.
 
 Inbound messages (``wa_inbound`` rows the webhook's ack left pending) have a thread of their own that
-wakes on ``LISTEN wa_inbound`` and keeps the process's normal priority: it is what answers customers.
-The job threads (downloads, manuals) are bounded (``--concurrency``), lower their own priority
-(``--nice``, per thread on Linux) so that on a busy machine the web process's acks and the inbound
-thread go first, and yield briefly between jobs when the machine is overloaded.
+wakes on ``LISTEN wa_inbound``: it is what answers customers. The job threads (downloads, manuals) are
+bounded (``--concurrency``, at most 16), lower their own priority (``--nice``, default +10; the inbound
+thread half that; per thread on Linux) so that on a busy machine the web process's acks go first, then
+the replies, then the downloads; and they pause between jobs while the machine is overloaded.
 
 Jobs: ``media`` (download from Twilio, check, hash, store under MEDIA_DIR, upsert the attachment,
 mark the evidence, emit ``media_processed``) and ``question`` (manuals search, answer or hand off).
@@ -270,7 +270,9 @@ def overloaded() -> bool:
 
 
 def _inbound_loop(args: argparse.Namespace, settings: Settings, stop: threading.Event) -> None:
-    """Run queued inbound conversations as soon as the webhook stores them (LISTEN), else every poll."""
+    """Run queued inbound conversations as soon as the webhook stores them (LISTEN), else every poll.
+    Half the job threads' niceness: replies go before downloads, and the web process's acks before both."""
+    lower_priority(getattr(args, "nice", 0) // 2)
     conn: psycopg.Connection | None = None
     listener: psycopg.Connection | None = None
     while not stop.is_set():
