@@ -64,7 +64,8 @@ def record_status(pool: ConnectionPool, **fields: object) -> None:
 
 
 def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chunk_size: int = 500,
-             overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False) -> dict:
+             overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False,
+             cheap_overlap: bool = True) -> dict:
     """One full pass; returns counts. Raises OdooError when Odoo cannot be used."""
     def push_progress(stats: PushStats) -> None:
         if not quiet:
@@ -79,7 +80,8 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
     faults = pull_catalog(pool, odoo)
     pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress,
                         odoo_context=NO_CHATTER_CONTEXT if no_chatter else None)
-    pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress)
+    pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress,
+                          cheap_overlap=cheap_overlap)
     return {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
 
 
