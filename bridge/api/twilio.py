@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 from urllib.parse import parse_qsl
 
 import psycopg
@@ -14,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
+from .. import db
 from ..observability import timed_route
 from ..whatsapp import inbound, signature
 from .health import EXTRA_PROBES
@@ -82,14 +85,40 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
-def _accept(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
-    """One statement, no transaction block around it (autocommit for its duration)."""
-    with pool.connection() as conn:
-        conn.autocommit = True
+_ack_pools: dict[str, psycopg_pool.ConnectionPool] = {}
+_ack_lock = threading.Lock()
+
+
+def ack_pool(url: str) -> psycopg_pool.ConnectionPool:
+    """Autocommit connections for the ack, lent without the app pool's liveness check: the ack is then one
+    round trip to Postgres. A connection the server dropped (Neon closes idle ones) fails that statement,
+    and the ack retries it once on a fresh connection — what the check would have cost anyway. No minimum
+    size: a connection that went away is not re-opened in the background."""
+    with _ack_lock:
+        pool = _ack_pools.get(url)
+        if pool is None:
+            kwargs = db.connect_kwargs() | {"autocommit": True, "application_name": "postventa-webhook-ack"}
+            pool = _ack_pools[url] = psycopg_pool.ConnectionPool(
+                url, min_size=0, max_size=ACK_CONNECTIONS, kwargs=kwargs, name="webhook-ack", open=True,
+                timeout=db.CONNECT_TIMEOUT_S, max_idle=60, reconnect_timeout=60)
+            atexit.register(pool.close)
+        return pool
+
+
+ACK_CONNECTIONS = 8
+
+
+def _accept(url: str, params: dict[str, str]) -> inbound.Result:
+    """One statement on an autocommit connection."""
+    pool = ack_pool(url)
+    for attempt in (1, 2):
         try:
-            return inbound.accept(conn, params)
-        finally:
-            conn.autocommit = False
+            with pool.connection() as conn:
+                return inbound.accept(conn, params)
+        except psycopg.OperationalError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @router.post(
@@ -136,7 +165,7 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
                     url, client_host, "present" if supplied else "missing")
         return PlainTextResponse("invalid Twilio signature", status_code=403)
     try:
-        result = await run_in_threadpool(_accept, request.app.state.pool, dict(params))
+        result = await run_in_threadpool(_accept, settings.database_url, dict(params))
     except inbound.BadMessage as exc:
         return PlainTextResponse(str(exc), status_code=400)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
