@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import atexit
+import asyncio
 import logging
-import threading
 from urllib.parse import parse_qsl
 
 import psycopg
 import psycopg_pool
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -85,40 +83,52 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
-_ack_pools: dict[str, psycopg_pool.ConnectionPool] = {}
-_ack_lock = threading.Lock()
-
-
-def ack_pool(url: str) -> psycopg_pool.ConnectionPool:
-    """Autocommit connections for the ack, lent without the app pool's liveness check: the ack is then one
-    round trip to Postgres. A connection the server dropped (Neon closes idle ones) fails that statement,
-    and the ack retries it once on a fresh connection — what the check would have cost anyway. No minimum
-    size: a connection that went away is not re-opened in the background."""
-    with _ack_lock:
-        pool = _ack_pools.get(url)
-        if pool is None:
-            kwargs = db.connect_kwargs() | {"autocommit": True, "application_name": "postventa-webhook-ack"}
-            pool = _ack_pools[url] = psycopg_pool.ConnectionPool(
-                url, min_size=0, max_size=ACK_CONNECTIONS, kwargs=kwargs, name="webhook-ack", open=True,
-                timeout=db.CONNECT_TIMEOUT_S, max_idle=60, reconnect_timeout=60)
-            atexit.register(pool.close)
-        return pool
-
-
 ACK_CONNECTIONS = 8
 
 
-def _accept(url: str, params: dict[str, str]) -> inbound.Result:
-    """One statement on an autocommit connection."""
-    pool = ack_pool(url)
-    for attempt in (1, 2):
-        try:
-            with pool.connection() as conn:
-                return inbound.accept(conn, params)
-        except psycopg.OperationalError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+class AckConnections:
+    """Autocommit async connections for the ack, used on the web process's event loop: the ack is one
+    round trip to Postgres with no thread hop (each hop is a wake-up that waits for a CPU on a busy
+    machine) and no liveness check (a connection Postgres dropped — Neon closes idle ones — fails that
+    one statement, which is retried once on a fresh connection)."""
+
+    def __init__(self, url: str, loop: asyncio.AbstractEventLoop, size: int = ACK_CONNECTIONS) -> None:
+        self.url, self.loop = url, loop
+        self.idle: list[psycopg.AsyncConnection] = []
+        self.slots = asyncio.Semaphore(size)
+
+    async def accept(self, params: dict[str, str]) -> inbound.Result:
+        async with self.slots:
+            for attempt in (1, 2):
+                conn = self.idle.pop() if self.idle else await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, **(db.connect_kwargs() | {"application_name": "postventa-ack"}))
+                try:
+                    result = await inbound.accept_async(conn, params)
+                except psycopg.OperationalError:
+                    await conn.close()
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    await conn.close()
+                    raise
+                self.idle.append(conn)
+                return result
+        raise AssertionError("unreachable")
+
+
+_ack: dict[tuple[int, str], AckConnections] = {}
+
+
+def ack_connections(url: str) -> AckConnections:
+    loop = asyncio.get_running_loop()
+    found = _ack.get((id(loop), url))
+    if found is None or found.loop is not loop:
+        for key, old in list(_ack.items()):  # connections of event loops that ended (tests start many)
+            if old.loop.is_closed():
+                del _ack[key]
+        found = _ack[(id(loop), url)] = AckConnections(url, loop)
+    return found
 
 
 @router.post(
@@ -165,7 +175,7 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
                     url, client_host, "present" if supplied else "missing")
         return PlainTextResponse("invalid Twilio signature", status_code=403)
     try:
-        result = await run_in_threadpool(_accept, settings.database_url, dict(params))
+        result = await ack_connections(settings.database_url).accept(dict(params))
     except inbound.BadMessage as exc:
         return PlainTextResponse(str(exc), status_code=400)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:

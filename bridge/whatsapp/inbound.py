@@ -44,7 +44,7 @@ class Result:
 
 MAX_PROCESS_ATTEMPTS = 3  # a message whose processing keeps failing is set aside (last_error) after this
 
-_ACCEPT = """
+ACCEPT_SQL = """
 INSERT INTO wa_inbound (message_sid, contact_id, body, num_media, params, reply, processed_at)
 VALUES (%s, %s, %s, %s, %s, %s, CASE WHEN %s THEN now() END)
 ON CONFLICT (message_sid) DO NOTHING
@@ -62,21 +62,42 @@ def clean(params: dict[str, str]) -> dict[str, str]:
     return {k.replace("\x00", ""): v.replace("\x00", "") for k, v in params.items()}  # Postgres text has no NUL
 
 
-def accept(conn: psycopg.Connection, params: dict[str, str]) -> Result:
-    """The webhook's ack: one INSERT on an autocommit connection. Raises BadMessage (nothing stored).
+@dataclass(frozen=True)
+class Ack:
+    """What the ack inserts, decided before touching the database (raises BadMessage)."""
+    sid: str
+    args: tuple
+    reply: str | None
 
-    A WhatsApp message is stored pending; the conversation answers later through the outbox. An SMS
+    def result(self, rowcount: int) -> Result:
+        if rowcount != 1:
+            return Result(duplicate=True, sid=self.sid)
+        return Result([self.reply] if self.reply else [], sid=self.sid)
+
+
+def prepare_ack(params: dict[str, str]) -> Ack:
+    """A WhatsApp message is stored pending; the conversation answers later through the outbox. An SMS
     (non-``whatsapp:``) sender starts no conversation: it is stored as processed and answered at once."""
     params = clean(params)
     sid, sender = validate(params)
     parse_media(params)
     whatsapp = bool(CONTACT_RE.match(sender))
     reply = None if whatsapp else msg("unsupported_sender")
-    cur = conn.execute(_ACCEPT, (sid, sender[:64], params.get("Body", ""), int(params.get("NumMedia") or 0),
-                                 Jsonb(params), reply, not whatsapp))
-    if cur.rowcount != 1:
-        return Result(duplicate=True, sid=sid)
-    return Result([reply] if reply else [], sid=sid)
+    return Ack(sid, (sid, sender[:64], params.get("Body", ""), int(params.get("NumMedia") or 0), Jsonb(params),
+                     reply, not whatsapp), reply)
+
+
+def accept(conn: psycopg.Connection, params: dict[str, str]) -> Result:
+    """The webhook's ack: one INSERT on an autocommit connection. Raises BadMessage (nothing stored)."""
+    ack = prepare_ack(params)
+    return ack.result(conn.execute(ACCEPT_SQL, ack.args).rowcount)
+
+
+async def accept_async(conn: psycopg.AsyncConnection, params: dict[str, str]) -> Result:
+    """``accept`` on an async connection, for the web process's event loop (no thread hop)."""
+    ack = prepare_ack(params)
+    cur = await conn.execute(ACCEPT_SQL, ack.args)
+    return ack.result(cur.rowcount)
 
 
 class _Later(Exception):
