@@ -98,18 +98,19 @@ class AckConnections:
         self.slots = asyncio.Semaphore(size)
 
     async def accept(self, params: dict[str, str]) -> inbound.Result:
+        ack = inbound.prepare_ack(params)  # BadMessage before any connection is taken
         async with self.slots:
             for attempt in (1, 2):
                 conn = self.idle.pop() if self.idle else await psycopg.AsyncConnection.connect(
                     self.url, autocommit=True, **(db.connect_kwargs() | {"application_name": "postventa-ack"}))
                 try:
-                    result = await inbound.accept_async(conn, params)
+                    result = ack.result((await conn.execute(inbound.ACCEPT_SQL, ack.args)).rowcount)
                 except psycopg.OperationalError:
                     await conn.close()
                     if attempt == 2:
                         raise
                     continue
-                except BaseException:
+                except BaseException:  # cancelled mid-statement, or it failed: the connection is in doubt
                     await conn.close()
                     raise
                 self.idle.append(conn)
@@ -136,7 +137,8 @@ def ack_connections(url: str) -> AckConnections:
     summary="Twilio WhatsApp webhook (form-encoded, X-Twilio-Signature)",
     response_class=Response,
     responses={
-        200: {"content": {"application/xml": {}}, "description": "TwiML reply (empty for a redelivery)"},
+        200: {"content": {"application/xml": {}},
+              "description": "TwiML: empty (the reply follows through the outbox); an SMS sender's notice"},
         400: {"description": "malformed fields"},
         403: {"description": "missing or wrong signature"},
         413: {"description": "body too large"},

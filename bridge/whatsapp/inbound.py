@@ -93,13 +93,6 @@ def accept(conn: psycopg.Connection, params: dict[str, str]) -> Result:
     return ack.result(conn.execute(ACCEPT_SQL, ack.args).rowcount)
 
 
-async def accept_async(conn: psycopg.AsyncConnection, params: dict[str, str]) -> Result:
-    """``accept`` on an async connection, for the web process's event loop (no thread hop)."""
-    ack = prepare_ack(params)
-    cur = await conn.execute(ACCEPT_SQL, ack.args)
-    return ack.result(cur.rowcount)
-
-
 class _Later(Exception):
     """An earlier message of the same contact is still pending: this one waits its turn."""
 
