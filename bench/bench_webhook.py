@@ -239,8 +239,8 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
     async def one(raw: bytes) -> None:
         start = time.perf_counter()
         status = 0
-        for _ in range(2):  # a reused keep-alive connection may have been closed by the server: retry once
-            reused = bool(idle)
+        for attempt in range(2):  # a reused keep-alive connection may have been closed by the server:
+            reused = bool(idle) and attempt == 0  # retry once, on a new connection
             try:
                 conn = idle.pop() if reused else await asyncio.open_connection("127.0.0.1", port)
                 status = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
