@@ -1,22 +1,27 @@
-"""Webhook benchmark: the queued design vs the naive one that does the work before answering.
+"""Webhook benchmark: the ack as one INSERT (queue) vs the previous ack (the conversation in one transaction
+before answering), each on a quiet machine and beside a CPU-bound process, plus the naive design.
 
-    .venv/bin/python bench/bench_webhook.py [--rate 200] [--duration 10] [--dup 0.10] [--media 0.2]
+    .venv/bin/python bench/bench_webhook.py [--rate 200] [--duration 10] [--dup 0.10] [--media 0.1]
+                                            [--designs queue,previous,naive] [--no-hog]
 
-Both designs run the real bridge app under real uvicorn on loopback, each on its own fresh database,
-one after the other in the same run. Customers send signed requests (open loop at ``--rate``
-requests/s); ``--dup`` of them are redeliveries of an earlier MessageSid; ``--media`` carry a photo
-served by a local "Twilio media host" that takes ``--media-latency-ms`` to answer.
+Every design runs the real bridge app under real uvicorn on loopback, on its own fresh database, one
+after the other in the same run. Customers send signed requests (open loop at ``--rate`` requests/s);
+``--dup`` of them are redeliveries of an earlier MessageSid; ``--media`` carry a photo served by a
+local "Twilio media host" that takes ``--media-latency-ms`` to answer. One media worker process
+(4 job threads + the inbound thread) drains the queue meanwhile on the same CPUs and sends the outbox.
 
-- queue: ``POST /twilio/whatsapp`` as shipped (MEDIA_PROCESSING=queue), plus one media worker
-  process (4 threads) draining the queue meanwhile on the same CPUs (and sending the outbox).
-- queue, worker after: the same, with the worker started only when the load ends (the webhook alone;
-  the backlog it leaves is drained afterwards).
-- naive: the same app, with an extra route that handles the message, then downloads and stores the
-  media and sends the queued outbound messages through Twilio's REST API, and only then answers.
+- queue: ``POST /twilio/whatsapp`` as shipped: one ``INSERT … ON CONFLICT DO NOTHING`` and an empty
+  TwiML; the worker's inbound thread runs the conversation and queues the replies.
+- previous: the same app with a route doing what the webhook did before: store, lock the contact,
+  run the conversation and write its effects in one transaction, reply in the TwiML.
+- naive (``--designs`` includes it): the message handled, the media downloaded and stored and the
+  outbox sent through Twilio's REST API, all before answering.
+- "+ CPU hog": the same, with ``python -c 'while True: pass'`` running beside it (one core busy, as a
+  working Odoo on the same machine).
 
 All servers: ``uvicorn --factory ... --no-access-log``, one process. Prints throughput and latency
-(p50/p99/max) of each and the naive/queue ratio. Needs Postgres (TEST_PG_ADMIN_URL, default
-postgresql://127.0.0.1:5432/postgres). Takes about two minutes with the defaults.
+(p50/p99/max) of each, the conversations still unprocessed when the load ends and how long the worker
+took to catch up. Needs Postgres (TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations
@@ -98,6 +103,21 @@ def naive_app():
                 pass
             outbox.send_pending(conn, settings, client)
         return result
+
+    def previous(pool, params):
+        with pool.connection() as conn:
+            return inbound.handle(conn, params)
+
+    @app.post("/previous/whatsapp")
+    async def previous_route(request: Request) -> Response:
+        from urllib.parse import parse_qsl
+
+        params = signature.FormParams(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        url = signature.signed_url(settings, request.url.path, "")
+        if not signature.is_valid(AUTH_TOKEN, url, params, request.headers.get(signature.SIGNATURE_HEADER, "")):
+            return PlainTextResponse("bad signature", status_code=403)
+        result = await run_in_threadpool(previous, request.app.state.pool, dict(params))
+        return twiml([] if result.duplicate else result.replies)
 
     @app.post("/naive/whatsapp")
     async def naive(request: Request) -> Response:
@@ -219,8 +239,8 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
     async def one(raw: bytes) -> None:
         start = time.perf_counter()
         status = 0
-        for _ in range(2):  # a reused keep-alive connection may have been closed by the server: retry once
-            reused = bool(idle)
+        for attempt in range(2):  # a reused keep-alive connection may have been closed by the server:
+            reused = bool(idle) and attempt == 0  # retry once, on a new connection
             try:
                 conn = idle.pop() if reused else await asyncio.open_connection("127.0.0.1", port)
                 status = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
@@ -251,7 +271,11 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
             "max": latencies[-1] * 1000}
 
 
+ROUTES = {"queue": "/twilio/whatsapp", "previous": "/previous/whatsapp", "naive": "/naive/whatsapp"}
+
+
 def run_design(name: str, args, fake_port: int) -> dict:
+    design, hog = name.split(" + ")[0], name.endswith("CPU hog")
     url = make_db()
     port = free_port()
     public = f"http://127.0.0.1:{port}"
@@ -261,25 +285,33 @@ def run_design(name: str, args, fake_port: int) -> dict:
            "MEDIA_PROCESSING": "queue", "MEDIA_ALLOW_LOOPBACK": "1",
            "POSTVENTA_TEST_TWILIO_API_URL": f"http://127.0.0.1:{fake_port}", "RAG_EMBEDDER": "none",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    factory = "bridge.app:create_app" if name.startswith("queue") else "bench.bench_webhook:naive_app"
-    path = "/twilio/whatsapp" if name.startswith("queue") else "/naive/whatsapp"
+    factory = "bridge.app:create_app" if design == "queue" else "bench.bench_webhook:naive_app"
+    path = ROUTES[design]
     server_cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port),
                   "--log-level", "warning", "--no-access-log"]
     worker_cmd = [sys.executable, "-m", "bridge", "--log-level", "WARNING", "media-worker", "--poll-interval", "0.2"]
     procs = [subprocess.Popen(server_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
-    if name == "queue":
+    if design != "naive":
         procs.append(subprocess.Popen(worker_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+    if hog:
+        procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
     try:
         wait_http(f"{public}/healthz")
         requests = build_requests(int(args.rate * args.duration), args.dup, args.media,
                                   f"http://127.0.0.1:{fake_port}", path, public, seed=7)
         warm = build_requests(20, 0, 0, f"http://127.0.0.1:{fake_port}", path, public, seed=99)
         asyncio.run(load(port, path, warm, 20))
+        load_avg = os.getloadavg()[0]
+        cpu_before = [cpu_seconds(p.pid) for p in procs[:2]]
         result = asyncio.run(load(port, path, requests, args.rate))
-        if name == "queue, worker after":
-            procs.append(subprocess.Popen(worker_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
-        if name.startswith("queue"):
+        result["load"] = load_avg
+        result["cpu"] = [cpu_seconds(p.pid) - c for p, c in zip(procs[:2], cpu_before, strict=False)]
+        if hog:
+            procs[-1].kill()
+        if design != "naive":
+            result["pending"] = pending_inbound(url)
             result["drain_s"] = wait_drained(url, timeout=180)
+            result["dup_check"] = exactly_once(url)
         return result
     finally:
         for proc in procs:
@@ -292,13 +324,43 @@ def run_design(name: str, args, fake_port: int) -> dict:
         drop_db(url)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc), 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def pending_inbound(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM wa_inbound WHERE processed_at IS NULL").fetchone()[0]
+
+
+def exactly_once(url: str) -> str:
+    """Every stored message conversed once: one wa_inbound row per MessageSid (primary key), and no
+    MessageSid with two sets of replies or jobs."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        stored, processed = conn.execute(
+            "SELECT count(*), count(processed_at) FROM wa_inbound").fetchone()
+        twice = conn.execute("SELECT count(*) FROM (SELECT payload->>'message_sid' AS sid, payload->>'index' AS i "
+                             "FROM wa_jobs GROUP BY 1, 2 HAVING count(*) > 1) x").fetchone()[0]
+    return f"{stored} stored, {processed} processed, {twice} media twice"
+
+
 def wait_drained(url: str, timeout: float) -> float | None:
     import psycopg
 
     start = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() - start < timeout:
-            busy = conn.execute("SELECT count(*) FROM wa_jobs WHERE state IN ('queued', 'running')").fetchone()[0]
+            busy = conn.execute("SELECT (SELECT count(*) FROM wa_jobs WHERE state IN ('queued', 'running')) "
+                                "+ (SELECT count(*) FROM wa_inbound WHERE processed_at IS NULL)").fetchone()[0]
             if not busy:
                 return time.monotonic() - start
             time.sleep(0.2)
@@ -310,7 +372,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per design")
     parser.add_argument("--dup", type=float, default=0.10, help="share of redeliveries")
-    parser.add_argument("--media", type=float, default=0.20, help="share of messages with a photo")
+    parser.add_argument("--media", type=float, default=0.10, help="share of messages with a photo")
+    parser.add_argument("--designs", default="queue,previous", help="comma-separated: queue, previous, naive")
+    parser.add_argument("--no-hog", action="store_true", help="skip the runs beside a CPU-bound process")
     parser.add_argument("--media-latency-ms", type=float, default=150.0, help="Twilio media/API answer time")
     parser.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -324,18 +388,26 @@ def main() -> int:
         wait_http(f"http://127.0.0.1:{fake_port}/media/x")
         print(f"load: {args.rate:.0f} req/s for {args.duration:.0f} s per design, {args.dup:.0%} duplicates, "
               f"{args.media:.0%} with a photo, Twilio answers in {args.media_latency_ms:.0f} ms; "
-              f"{os.cpu_count()} CPUs, loopback, uvicorn 1 process")
-        results = {name: run_design(name, args, fake_port) for name in ("queue", "queue, worker after", "naive")}
+              f"{os.cpu_count()} CPUs, loopback, uvicorn 1 process, media worker beside it", flush=True)
+        names = [d.strip() for d in args.designs.split(",") if d.strip()]
+        names += [] if args.no_hog else [f"{d} + CPU hog" for d in names if d != "naive"]
+        results = {}
+        for name in names:
+            r = results[name] = run_design(name, args, fake_port)
+            extra = (f"; {r['pending']} conversations pending at the end, all done {r['drain_s']:.1f} s later "
+                     f"({r['dup_check']})" if r.get("drain_s") is not None else "")
+            print(f"{name:>22}: {r['n']} requests in {r['elapsed']:.1f} s = {r['throughput']:.0f} req/s; "
+                  f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; load average "
+                  f"{r['load']:.2f} at start; CPU during the load: web {r['cpu'][0]:.1f} s"
+                  + (f", worker {r['cpu'][1]:.1f} s" if len(r["cpu"]) > 1 else "")
+                  + f"; statuses {r['statuses']}{extra}", flush=True)
     finally:
         fake.terminate()
         fake.wait(timeout=10)
-    for name, r in results.items():
-        extra = f"; queue drained {r['drain_s']:.1f} s after the load" if r.get("drain_s") is not None else ""
-        print(f"{name:>19}: {r['n']} requests in {r['elapsed']:.1f} s = {r['throughput']:.0f} req/s; "
-              f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; statuses {r['statuses']}{extra}")
-    q, n = results["queue"], results["naive"]
-    print(f"              ratio: naive/queue p50 x{n['p50'] / q['p50']:.1f}, p99 x{n['p99'] / q['p99']:.1f}, "
-          f"throughput queue/naive x{q['throughput'] / n['throughput']:.2f}")
+    for suffix in ("", " + CPU hog"):
+        q, p = results.get("queue" + suffix), results.get("previous" + suffix)
+        if q and p:
+            print(f"ratio previous/queue{suffix}: p50 x{p['p50'] / q['p50']:.1f}, p99 x{p['p99'] / q['p99']:.1f}")
     return 0
 
 

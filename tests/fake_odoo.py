@@ -41,6 +41,7 @@ class FakeOdoo:
         self.fail_script: list[int] = []  # statuses answered first, one per call, then normal service
         self.latency = 0.0
         self.attachment_bytes = 0
+        self.changes_read = 0  # full records answered by bridge_changes (stamps not counted)
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,14 +149,22 @@ class FakeOdoo:
                     out.append({"neon_id": neon_id, "id": case["id"], "name": case["name"], "created": created})
         return out
 
-    def bridge_changes(self, since: str | None = None, limit: int = 500, after_id: int = 0) -> dict:
+    def bridge_changes(self, since: str | None = None, limit: int = 500, after_id: int = 0,
+                       stamps_only: bool = False, ids: list[int] | None = None) -> dict:
         with self.lock:
             since_dt = _parse(since) if since else None
             rows = sorted(self.cases.values(), key=lambda c: (c["write_date"], c["id"]))
+            if ids is not None:
+                rows = [c for c in rows if c["id"] in set(ids)]
             if since_dt is not None:
                 rows = [c for c in rows if c["write_date"] > since_dt
                         or (c["write_date"] == since_dt and c["id"] > after_id)]
             page = rows[:limit]
+            self.changes_read += 0 if stamps_only else len(page)
+            if stamps_only:
+                records = [{"id": c["id"], "write_date": _iso(c["write_date"])} for c in page]
+                nxt = {"since": records[-1]["write_date"], "after_id": records[-1]["id"]} if records else None
+                return {"records": records, "next": nxt, "server_time": _iso(datetime.now(UTC))}
             records = [{"id": c["id"], "neon_id": c["neon_id"], "name": c["name"], "state": c["state"],
                         "warranty_status": c["warranty_status"], "write_date": _iso(c["write_date"]),
                         "decision": c["decision"], "ticket": c["ticket"], "quote": c["quote"]} for c in page]

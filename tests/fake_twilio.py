@@ -190,15 +190,53 @@ def webhook_params(sender: str = "whatsapp:+5215512345678", body: str = "", *, s
 
 
 def signed_post(client, params: dict[str, str], *, public_url: str, token: str = AUTH_TOKEN,
-                path: str = "/twilio/whatsapp", headers: dict | None = None):
-    """POST like Twilio: form-encoded, X-Twilio-Signature over ``public_url + path`` and the params."""
+                path: str = "/twilio/whatsapp", headers: dict | None = None, process: bool = True):
+    """POST like Twilio: form-encoded, X-Twilio-Signature over ``public_url + path`` and the params.
+
+    The webhook only stores the message; with ``process`` (default) the queued conversation is then run
+    as the media worker's inbound thread would (``inbound.process_pending``), and the replies this
+    delivery queued for the customer are kept on the response for ``replies()``."""
     from twilio.request_validator import RequestValidator
 
     signature = RequestValidator(token).compute_signature(public_url + path, params)
-    return client.post(path, data=params, headers={"X-Twilio-Signature": signature, **(headers or {})})
+    sid = params.get("MessageSid", "")
+    url = client.app.state.settings.database_url if process and path == "/twilio/whatsapp" else None
+    before = _queued_replies(url, sid) if url else {}
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": signature, **(headers or {})})
+    if url and response.status_code == 200:
+        from bridge import db
+        from bridge.whatsapp import inbound
+
+        with db.connect(url, autocommit=True) as conn:
+            inbound.process_pending(conn)
+        after = _queued_replies(url, sid)
+        response.queued_replies = [body for key, body in sorted(after.items()) if key not in before]
+    return response
+
+
+def _queued_replies(url: str, sid: str) -> dict[tuple[int, str], str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT dedupe_key, body FROM wa_outbox WHERE dedupe_key LIKE %s",
+                            (f"reply:{sid}:%",)).fetchall()
+    return {(int(key.rsplit(":", 1)[1]), key): body for key, body in rows}
 
 
 def replies(response) -> list[str]:
+    """What the customer is told in answer to one delivery: the TwiML messages (an SMS sender's notice)
+    and the replies queued in the outbox by running its conversation (see ``signed_post``)."""
     import xml.etree.ElementTree as ET
 
-    return ["".join(m.itertext()) for m in ET.fromstring(response.text).iter("Message")]
+    twiml = ["".join(m.itertext()) for m in ET.fromstring(response.text).iter("Message")]
+    return twiml + list(getattr(response, "queued_replies", []))
+
+
+def besides_replies(url: str, messages: list[dict]) -> list[dict]:
+    """``messages`` (as the fake received them) without the conversation's replies (outbox kind ``reply``)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        sids = {r[0] for r in conn.execute("SELECT twilio_sid FROM wa_outbox WHERE kind = 'reply' "
+                                           "AND twilio_sid IS NOT NULL").fetchall()}
+    return [m for m in messages if m.get("sid") not in sids]

@@ -26,7 +26,7 @@ from bridge.events import dispatch
 from bridge.odoo import OdooClient
 from bridge.whatsapp import media_worker, outbox, outcomes
 from tests import fake_twilio
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, replies, signed_post, webhook_params
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, besides_replies, replies, signed_post, webhook_params
 
 from .odoo_server import real_backend, shared_odoo
 
@@ -55,6 +55,7 @@ def settings(real, db_url, tmp_path_factory, fake) -> Settings:
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)",
                      ((os.getpid() % 1000) * 1_000_000 + 990_000,))
+    _neon["url"] = db_url
     return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
                     twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
@@ -98,8 +99,12 @@ def q(settings: Settings, sql: str, *args) -> list[dict]:
         return conn.execute(sql, args).fetchall()
 
 
+_neon: dict[str, str] = {}
+
+
 def sent_to(fake, sender: str = SENDER) -> list[dict]:
-    return [m for m in fake.messages if m["To"] == sender]
+    """What the notifier told ``sender``, without the conversation's own replies (outbox kind ``reply``)."""
+    return besides_replies(_neon["url"], [m for m in fake.messages if m["To"] == sender])
 
 
 def as_staff(settings: Settings) -> Settings:

@@ -127,7 +127,7 @@ def test_permanent_failures_ask_the_customer_to_resend(client, settings, fake, d
     sender = send_media(client, [(fake.add_media(data, content_type), declared)])
     [job] = work_until_settled(settings, sender)
     assert job["state"] == "failed" and job["last_error"]
-    [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s", sender)
+    [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s AND kind <> 'reply'", sender)
     assert "reenvías" in message["body"] and reason in message["body"]
     assert q(settings, "SELECT id FROM case_attachments WHERE case_id = %s", job["case_id"]) == []
 
@@ -204,5 +204,5 @@ def test_storage_errors_are_retried_then_failed_visibly(client, settings, fake, 
     [job] = work_until_settled(broken, sender)
     assert job["state"] == "failed" and "NotADirectoryError" in job["last_error"]
     assert job["attempts"] == job["max_attempts"]
-    [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s", sender)
+    [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s AND kind <> 'reply'", sender)
     assert "reenvías" in message["body"]

@@ -270,6 +270,30 @@ def test_fake_odoo_late_commit_inside_overlap_window_is_not_missed(fake_backend,
     assert neon_rows(neon, [ids[1]])[ids[1]]["warranty_status"] == "review"
 
 
+def test_fake_odoo_overlap_window_is_reread_as_stamps_and_only_changes_are_fetched(fake_backend, neon):
+    from datetime import timedelta
+
+    ids = add_cases(neon, 30)
+    settings = fake_backend.settings(neon)
+    assert sync_once(settings) == 0  # every case pushed, then read back: all inside the 600 s window
+    fake = fake_backend.fake
+    read = fake.changes_read
+    assert sync_once(settings) == 0  # nothing changed: the window costs stamps, not records
+    assert fake.changes_read - read <= 1  # at most the record sitting exactly on the cursor
+    # A late commit inside the window (stamped before the cursor) is fetched, and only it.
+    t0 = max(c["write_date"] for c in fake.cases.values())
+    fake.decide(ids[3], "eligible", write_date=t0 + timedelta(seconds=10))
+    assert sync_once(settings) == 0  # the cursor moves to t0 + 10 s
+    fake.decide(ids[7], "review", write_date=t0 + timedelta(seconds=5))  # started earlier, commits only now
+    read = fake.changes_read
+    assert sync_once(settings) == 0
+    assert neon_rows(neon, [ids[7]])[ids[7]]["warranty_status"] == "review"
+    assert fake.changes_read - read <= 2
+    read = fake.changes_read
+    assert sync_once(settings) == 0
+    assert fake.changes_read - read <= 1
+
+
 def test_fake_odoo_rejected_record_does_not_fail_the_batch(fake_backend, neon, tmp_path):
     ids = add_cases(neon, 3)
     add_attachment(neon, tmp_path, ids[1], b"bytes")

@@ -105,7 +105,7 @@ def test_happy_path_to_a_complete_case(client, settings, fake):
     events = q(settings, "SELECT type FROM events WHERE subject = %s AND type = 'media_processed'",
                f"case/{case['id']}")
     assert len(events) == 2
-    sent = [m for m in fake.messages if m["To"] == sender]
+    sent = fake_twilio.besides_replies(settings.database_url, [m for m in fake.messages if m["To"] == sender])
     assert len(sent) == 1 and f"#{case['id']}" in sent[0]["Body"] and "completo" in sent[0]["Body"]
     assert sent[0]["From"] == "whatsapp:+14155238886"
 

@@ -1,7 +1,9 @@
-"""``POST /twilio/whatsapp``: Twilio's signed webhook. Answers TwiML at once; slow work is queued."""
+"""``POST /twilio/whatsapp``: Twilio's signed webhook. The ack is one INSERT of the raw message into
+``wa_inbound``; the conversation runs later (media worker's inbound thread) and replies through the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qsl
 
@@ -9,10 +11,10 @@ import psycopg
 import psycopg_pool
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from twilio.twiml.messaging_response import MessagingResponse
 
+from .. import db
 from ..observability import timed_route
 from ..whatsapp import inbound, signature
 from .health import EXTRA_PROBES
@@ -54,7 +56,12 @@ def whatsapp_probe(app) -> str:
 EXTRA_PROBES["whatsapp"] = whatsapp_probe
 
 
+_EMPTY_TWIML = str(MessagingResponse())
+
+
 def twiml(replies: list[str]) -> Response:
+    if not replies:  # the usual ack: built once
+        return Response(content=_EMPTY_TWIML, media_type="application/xml")
     response = MessagingResponse()
     for reply in replies:
         for start in range(0, len(reply), MAX_TWIML_CHARS):
@@ -76,9 +83,53 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
-def _process(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbound.Result:
-    with pool.connection() as conn:
-        return inbound.handle(conn, params)
+ACK_CONNECTIONS = 8
+
+
+class AckConnections:
+    """Autocommit async connections for the ack, used on the web process's event loop: the ack is one
+    round trip to Postgres with no thread hop (each hop is a wake-up that waits for a CPU on a busy
+    machine) and no liveness check (a connection Postgres dropped — Neon closes idle ones — fails that
+    one statement, which is retried once on a fresh connection)."""
+
+    def __init__(self, url: str, loop: asyncio.AbstractEventLoop, size: int = ACK_CONNECTIONS) -> None:
+        self.url, self.loop = url, loop
+        self.idle: list[psycopg.AsyncConnection] = []
+        self.slots = asyncio.Semaphore(size)
+
+    async def accept(self, params: dict[str, str]) -> inbound.Result:
+        ack = inbound.prepare_ack(params)  # BadMessage before any connection is taken
+        async with self.slots:
+            for attempt in (1, 2):
+                conn = self.idle.pop() if self.idle else await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, **(db.connect_kwargs() | {"application_name": "postventa-ack"}))
+                try:
+                    result = ack.result((await conn.execute(inbound.ACCEPT_SQL, ack.args)).rowcount)
+                except psycopg.OperationalError:
+                    await conn.close()
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:  # cancelled mid-statement, or it failed: the connection is in doubt
+                    await conn.close()
+                    raise
+                self.idle.append(conn)
+                return result
+        raise AssertionError("unreachable")
+
+
+_ack: dict[tuple[int, str], AckConnections] = {}
+
+
+def ack_connections(url: str) -> AckConnections:
+    loop = asyncio.get_running_loop()
+    found = _ack.get((id(loop), url))
+    if found is None or found.loop is not loop:
+        for key, old in list(_ack.items()):  # connections of event loops that ended (tests start many)
+            if old.loop.is_closed():
+                del _ack[key]
+        found = _ack[(id(loop), url)] = AckConnections(url, loop)
+    return found
 
 
 @router.post(
@@ -86,7 +137,8 @@ def _process(pool: psycopg_pool.ConnectionPool, params: dict[str, str]) -> inbou
     summary="Twilio WhatsApp webhook (form-encoded, X-Twilio-Signature)",
     response_class=Response,
     responses={
-        200: {"content": {"application/xml": {}}, "description": "TwiML reply (empty for a redelivery)"},
+        200: {"content": {"application/xml": {}},
+              "description": "TwiML: empty (the reply follows through the outbox); an SMS sender's notice"},
         400: {"description": "malformed fields"},
         403: {"description": "missing or wrong signature"},
         413: {"description": "body too large"},
@@ -125,14 +177,14 @@ async def whatsapp_webhook(request: Request, background: BackgroundTasks) -> Res
                     url, client_host, "present" if supplied else "missing")
         return PlainTextResponse("invalid Twilio signature", status_code=403)
     try:
-        result = await run_in_threadpool(_process, request.app.state.pool, dict(params))
+        result = await ack_connections(settings.database_url).accept(dict(params))
     except inbound.BadMessage as exc:
         return PlainTextResponse(str(exc), status_code=400)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         log.error("whatsapp webhook: database unavailable (%s)", type(exc).__name__)
         return PlainTextResponse("temporarily unavailable", status_code=503, headers={"Retry-After": "5"})
-    if result.jobs_queued and settings.media_processing == "inline":
+    if settings.media_processing == "inline" and not result.duplicate:
         from ..whatsapp import media_worker
 
-        background.add_task(media_worker.drain, settings)
+        background.add_task(media_worker.drain, settings)  # development: the conversation and media, here
     return twiml([] if result.duplicate else result.replies)

@@ -23,10 +23,25 @@ ON CONFLICT (id) DO NOTHING
 # Only the oldest open event of each ordering key is eligible: a later event of the same case
 # waits until the earlier one is delivered or dead. Leases keep two dispatchers apart without
 # holding a transaction open during HTTP (transaction-mode pooler friendly).
+# The heads are found in one pass over the open-key index (DISTINCT ON), not by probing every open
+# event for an earlier one; the few candidates are then locked and checked again.
 _CLAIM = """
-WITH due AS (
+WITH heads AS (
+    SELECT DISTINCT ON (ordering_key) event_id, seq, next_attempt_at, leased_until
+      FROM event_deliveries
+     WHERE state IN ('pending', 'failed') AND ordering_key IS NOT NULL
+     ORDER BY ordering_key, seq
+), candidates AS (
+    SELECT event_id, seq FROM heads
+     WHERE next_attempt_at <= %(now)s AND (leased_until IS NULL OR leased_until <= %(now)s)
+    UNION ALL
+    SELECT event_id, seq FROM event_deliveries
+     WHERE state IN ('pending', 'failed') AND ordering_key IS NULL AND next_attempt_at <= %(now)s
+       AND (leased_until IS NULL OR leased_until <= %(now)s)
+), due AS (
     SELECT d.event_id FROM event_deliveries d
-     WHERE d.state IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s
+     WHERE d.event_id = ANY (ARRAY(SELECT event_id FROM candidates ORDER BY seq LIMIT %(limit)s * 2))
+       AND d.state IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s
        AND (d.leased_until IS NULL OR d.leased_until <= %(now)s)
        AND (d.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM event_deliveries p
@@ -35,25 +50,30 @@ WITH due AS (
      FOR UPDATE SKIP LOCKED
 )
 UPDATE event_deliveries d SET leased_until = %(lease)s
-  FROM due, events e
- WHERE d.event_id = due.event_id AND e.id = d.event_id
+  FROM events e
+ WHERE d.event_id = ANY (ARRAY(SELECT event_id FROM due)) AND e.id = d.event_id
 RETURNING d.event_id, d.seq, d.attempts, d.ordering_key, e.odoo_outbox_id IS NOT NULL AS from_odoo,
           e.type, e.source, e.subject, e.time, e.data, e.traceparent
 """
 
-_RECORD = """
-UPDATE event_deliveries
-   SET state = %(state)s, attempts = %(attempts)s, next_attempt_at = COALESCE(%(next_at)s, next_attempt_at),
-       leased_until = NULL, last_status = %(status)s, last_error = %(error)s,
-       delivered_at = CASE WHEN %(state)s = 'delivered' THEN %(now)s ELSE delivered_at END,
-       needs_report = needs_report OR %(from_odoo)s
- WHERE event_id = %(event_id)s
-"""
-_ATTEMPT = """
+# All results of a flush in one statement (one round trip, one plan), attempts logged alongside.
+_RECORD_ALL = """
+WITH r AS (
+    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x(
+        event_id uuid, state text, attempts integer, next_at timestamptz, status integer, error text,
+        now timestamptz, from_odoo boolean, endpoint text, duration_ms integer, logged boolean)
+), updated AS (
+    UPDATE event_deliveries d
+       SET state = r.state, attempts = r.attempts, next_attempt_at = COALESCE(r.next_at, d.next_attempt_at),
+           leased_until = NULL, last_status = r.status, last_error = r.error,
+           delivered_at = CASE WHEN r.state = 'delivered' THEN r.now ELSE d.delivered_at END,
+           needs_report = d.needs_report OR r.from_odoo
+      FROM r
+     WHERE d.event_id = r.event_id
+)
 INSERT INTO event_delivery_attempts (event_id, attempt, endpoint, attempted_at, status_code, error, duration_ms)
-VALUES (%(event_id)s, %(attempts)s, %(endpoint)s, %(now)s, %(status)s, %(error)s, %(duration_ms)s)
+SELECT event_id, attempts, endpoint, now, status, error, duration_ms FROM r WHERE logged
 """
-
 
 def envelope_row(event: dict[str, Any], outbox_id: int | None) -> tuple | None:
     """The ``events`` row for an envelope, or None when it cannot be stored at all."""
@@ -104,11 +124,15 @@ def claim_due(conn: psycopg.Connection, now: datetime, lease_until: datetime, li
 def record_results(conn: psycopg.Connection, results: list[dict[str, Any]]) -> None:
     """``results``: dicts with event_id, attempts, state, next_at, status, error, now, from_odoo,
     endpoint, duration_ms, logged (False for a skipped attempt, e.g. an invalid event)."""
-    with conn.cursor() as cur:
-        cur.executemany(_RECORD, results)
-        attempts = [r for r in results if r.get("logged", True)]
-        if attempts:
-            cur.executemany(_ATTEMPT, attempts)
+    if results:
+        rows = [{**r, "event_id": str(r["event_id"]), "logged": r.get("logged", True)} for r in results]
+        conn.execute(_RECORD_ALL, (json.dumps(rows, default=_iso),))
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def result_row(claim: dict, outcome: Outcome, *, attempts: int, status: int | None, error: str | None,

@@ -68,7 +68,7 @@ def record_status(pool: ConnectionPool, **fields: object) -> None:
 
 def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chunk_size: int = 500,
              overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False,
-             whatsapp_chatter: bool = True) -> dict:
+             whatsapp_chatter: bool = True, cheap_overlap: bool = True) -> dict:
     """One full pass; returns counts. Raises OdooError when Odoo cannot be used."""
     def push_progress(stats: PushStats) -> None:
         if not quiet:
@@ -83,7 +83,8 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
     faults = pull_catalog(pool, odoo)
     pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress,
                         odoo_context=NO_CHATTER_CONTEXT if no_chatter else None)
-    pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress)
+    pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress,
+                          cheap_overlap=cheap_overlap)
     counts = {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
     if whatsapp_chatter:  # after the push: a message needs its case in Odoo (bridge/sync/chatter.py)
         counts["chatter"] = asdict(chatter_pass(pool, odoo, media_dir=settings.media_dir))

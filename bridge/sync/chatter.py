@@ -41,6 +41,10 @@ BATCH = 100
 BATCH_BYTES = 8 * 1024 * 1024
 MAX_PER_PASS = 2000
 REPLY_KIND = "staff_reply"
+# Outbox kinds the outbound mirror leaves alone: staff replies are in the chatter already (staff wrote them
+# there), and the conversation's own answers ("reply", queued by the inbound processor) are mirrored with the
+# message they answer (``<sid>:reply``, from ``wa_inbound.reply``).
+NOT_MIRRORED_AS_OUTBOUND = [REPLY_KIND, "reply"]
 CONTACT_RE = re.compile(r"^whatsapp:\+[1-9]\d{6,14}$")
 
 # The case a message belongs to: the one the conversation recorded, else the contact's next case (a
@@ -67,7 +71,7 @@ SELECT o.id, o.twilio_sid, o.body, COALESCE(o.sent_at, o.updated_at) AS sent_at,
   CROSS JOIN LATERAL (SELECT COALESCE(o.case_id, (SELECT min(n.id) FROM cases n WHERE n.contact_id = o.contact_id
                                                    AND n.created_at >= o.created_at)) AS id) r
   JOIN cases c ON c.id = r.id
- WHERE o.chatter_mirrored_at IS NULL AND o.state = 'sent' AND o.kind <> %s AND o.twilio_sid IS NOT NULL
+ WHERE o.chatter_mirrored_at IS NULL AND o.state = 'sent' AND o.kind <> ALL(%s) AND o.twilio_sid IS NOT NULL
    AND c.odoo_id IS NOT NULL
  ORDER BY o.id
  LIMIT %s
@@ -129,7 +133,7 @@ def _collect(pool: ConnectionPool, media_dir: str, limit: int) -> tuple[list[dic
     def read():
         with pool.connection() as conn:
             inbound = conn.execute(_INBOUND, (limit,)).fetchall()
-            outbound = conn.execute(_OUTBOUND, (REPLY_KIND, limit)).fetchall()
+            outbound = conn.execute(_OUTBOUND, (NOT_MIRRORED_AS_OUTBOUND, limit)).fetchall()
             keys = [f"media:{r['message_sid']}:{i}" for r in inbound for i in range(r["num_media"])]
             media = conn.execute(_MEDIA, (keys,)).fetchall() if keys else []
             return inbound, outbound, media

@@ -1,4 +1,10 @@
-"""Odoo -> Neon: case outcomes via ``bridge_changes`` (cursor + overlap window) and the fault catalog."""
+"""Odoo -> Neon: case outcomes via ``bridge_changes`` (cursor + overlap window) and the fault catalog.
+
+The overlap window (records stamped up to ``overlap`` before the cursor, re-read because a long Odoo
+transaction can commit after the cursor passed its stamp) is re-read cheaply: ids and write dates
+first (``stamps_only``), compared with what Neon holds, then only the records that really changed are
+fetched in full (``ids``). Right after a 10,000-case sync that is 10,000 stamps instead of 10,000
+full records on every pass for ten minutes."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from datetime import timedelta
 from psycopg_pool import ConnectionPool
 
 from .. import db
-from ..odoo import OdooClient
+from ..odoo import OdooClient, OdooError
 from .logic import (
     advance_cursor,
     case_fields_from_odoo,
@@ -76,6 +82,8 @@ class PullStats:
     applied: int = 0
     pages: int = 0
     faults: int = 0
+    overlap_stamps: int = 0  # write dates compared in the overlap window
+    overlap_fetched: int = 0  # records of the window fetched in full because they changed
 
 
 def _jsonb(value: object) -> str | None:
@@ -106,7 +114,9 @@ def pull_changes(
     overlap: timedelta = timedelta(minutes=10),
     page_size: int = 500,
     progress: Callable[[PullStats], None] | None = None,
+    cheap_overlap: bool = True,
 ) -> PullStats:
+    """``cheap_overlap=False``: the whole window re-read in full (the former way; the benchmark's baseline)."""
     stats = PullStats()
 
     def load_cursor() -> dict:
@@ -115,8 +125,17 @@ def pull_changes(
 
     cursor = parse_odoo_time(db.retry(load_cursor, what="read sync cursor").get("since"))
     since_dt = effective_since(cursor, overlap)
+    start_after_id = 0
+    if cheap_overlap and cursor is not None and since_dt < cursor:
+        try:
+            start_after_id = _reread_overlap(pool, odoo, since_dt, cursor, stats, page_size)
+            since_dt = cursor  # the window is done: the keyset read starts at the cursor itself
+        except OdooError as exc:
+            if "stamps_only" not in str(exc) and "ids" not in str(exc):
+                raise
+            log.warning("Odoo's bridge_changes has no stamps_only/ids (older postventa): full overlap re-read")
     since = format_odoo_time(since_dt) if since_dt else None
-    after_id = 0
+    after_id = start_after_id if since_dt == cursor else 0
     while True:
         answer = odoo.call("postventa.case", "bridge_changes", since=since, limit=page_size, after_id=after_id)
         records = answer.get("records") or []
@@ -136,6 +155,55 @@ def pull_changes(
             break
         since, after_id = nxt["since"], nxt["after_id"]
     return stats
+
+
+STAMPS_PAGE = 10_000
+
+
+def _reread_overlap(pool: ConnectionPool, odoo: OdooClient, start, cursor, stats: PullStats, page_size: int) -> int:
+    """The records stamped in (start, cursor]: their write dates against Neon's copy; the ones that differ
+    (or that Neon does not hold) fetched in full and applied. Records after the cursor are left to the
+    keyset read that follows, which starts after the last id seen stamped exactly at the cursor (one Odoo
+    transaction stamps a whole batch alike). Returns that id."""
+    stamps: dict[int, object] = {}
+    since, after_id = format_odoo_time(start), 0
+    while True:
+        answer = odoo.call("postventa.case", "bridge_changes", since=since, limit=STAMPS_PAGE, after_id=after_id,
+                           stamps_only=True)
+        records = answer.get("records") or []
+        stats.pages += 1
+        for r in records:
+            stamp = parse_odoo_time(odoo_value(r.get("write_date")))
+            if stamp is not None and stamp <= cursor:
+                stamps[int(r["id"])] = stamp
+        nxt = odoo_value(answer.get("next"))
+        last = parse_odoo_time(odoo_value(records[-1].get("write_date"))) if records else None
+        if not records or not nxt or len(records) < STAMPS_PAGE or (last is not None and last > cursor):
+            break
+        since, after_id = nxt["since"], nxt["after_id"]
+    stats.overlap_stamps = len(stamps)
+    at_cursor = max((i for i, stamp in stamps.items() if stamp == cursor), default=0)
+    if not stamps:
+        return at_cursor
+
+    def held() -> dict[int, object]:
+        with pool.connection() as conn:
+            rows = conn.execute("SELECT odoo_id, odoo_write_date FROM cases WHERE odoo_id = ANY(%s)",
+                                (list(stamps),)).fetchall()
+        return {r["odoo_id"]: r["odoo_write_date"] for r in rows}
+
+    neon = db.retry(held, what="read Neon's copy of the overlap window")
+    changed = sorted(i for i, stamp in stamps.items() if neon.get(i) != stamp)
+    for start_at in range(0, len(changed), page_size):
+        chunk = changed[start_at:start_at + page_size]
+        answer = odoo.call("postventa.case", "bridge_changes", since=None, limit=len(chunk), after_id=0, ids=chunk)
+        records = answer.get("records") or []
+        stats.pages += 1
+        stats.read += len(records)
+        stats.overlap_fetched += len(records)
+        if records:
+            stats.applied += _apply_page(pool, records, None)
+    return at_cursor
 
 
 def _apply_page(pool: ConnectionPool, records: list[dict], cursor) -> int:

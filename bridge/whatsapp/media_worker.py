@@ -1,4 +1,11 @@
-"""``python -m bridge media-worker``: works the ``wa_jobs`` queue and runs the WhatsApp notifier.
+"""``python -m bridge media-worker``: runs the inbound conversations queued by the webhook, works the
+``wa_jobs`` queue and runs the WhatsApp notifier.
+
+Inbound messages (``wa_inbound`` rows the webhook's ack left pending) have a thread of their own that
+wakes on ``LISTEN wa_inbound``: it is what answers customers. The job threads (downloads, manuals) are
+bounded (``--concurrency``, at most 16), lower their own priority (``--nice``, default +10; the inbound
+thread half that; per thread on Linux) so that on a busy machine the web process's acks go first, then
+the replies, then the downloads; and they pause between jobs while the machine is overloaded.
 
 Jobs: ``media`` (download from Twilio, check, hash, store under MEDIA_DIR, upsert the attachment,
 mark the evidence, emit ``media_processed``) and ``question`` (manuals search, answer or hand off).
@@ -21,7 +28,7 @@ import psycopg
 
 from .. import db
 from ..config import Settings
-from . import adapters, conversation, jobs, media, outbox, outcomes, store
+from . import adapters, conversation, inbound, jobs, media, outbox, outcomes, store
 from .jobs import Job
 from .messages import msg
 
@@ -38,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=4,
                         help="jobs worked at once by this process (threads; downloads are I/O-bound)")
     parser.add_argument("--no-notifier", action="store_true", help="only work jobs; do not send the outbox")
+    parser.add_argument("--nice", type=int, default=10,
+                        help="niceness added to the job threads (0 = as the web process; default 10)")
+    parser.add_argument("--no-inbound", action="store_true",
+                        help="do not run queued inbound conversations here (another worker does)")
     parser.add_argument("--worker-id", default=f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -190,14 +201,15 @@ def notify_once(conn: psycopg.Connection, settings: Settings, client: Any) -> No
 
 
 def queue_busy(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM wa_jobs WHERE state IN ('queued', 'running')) AS busy"
-                        ).fetchone()["busy"]
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM wa_jobs WHERE state IN ('queued', 'running')) "
+                        "OR EXISTS (SELECT 1 FROM wa_inbound WHERE processed_at IS NULL) AS busy").fetchone()["busy"]
 
 
 def drain(settings: Settings, max_jobs: int = 50) -> None:
     """MEDIA_PROCESSING=inline: work what is ready now, in the web process (after the answer)."""
     try:
         with db.connect(settings.database_url, autocommit=True) as conn:
+            inbound.process_pending(conn)
             worker = Worker(settings, worker_id=f"inline:{os.getpid()}")
             for _ in range(max_jobs):
                 if not worker.run_one(conn):
@@ -215,13 +227,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     client = None if args.no_notifier else outbox.make_client(settings)
     if not args.no_notifier and client is None:
         log.info("off: outbound WhatsApp (TWILIO_* unset): messages stay in wa_outbox")
-    log.info("media worker %s started: %d thread(s), media dir %s", args.worker_id, args.concurrency,
-             settings.media_dir)
+    concurrency = max(1, min(args.concurrency, MAX_THREADS))
+    log.info("media worker %s started: %d job thread(s) at nice +%d%s, media dir %s", args.worker_id, concurrency,
+             args.nice, "" if args.no_inbound else ", 1 inbound thread", settings.media_dir)
     threads = [
         threading.Thread(target=_loop, name=f"worker-{i}", daemon=True,
                          args=(args, settings, stop, f"{args.worker_id}/{i}", i == 0 and not args.no_notifier, client))
-        for i in range(max(1, args.concurrency))
+        for i in range(concurrency)
     ]
+    if not args.no_inbound:
+        threads.append(threading.Thread(target=_inbound_loop, name="inbound", daemon=True,
+                                        args=(args, settings, stop)))
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads) and not stop.is_set():
@@ -232,9 +248,58 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+MAX_THREADS = 16
+OVERLOAD_PER_CPU = 1.5  # load average per CPU above which job threads pause between jobs
+YIELD_S = 0.05
+
+
+def lower_priority(niceness: int) -> None:
+    """Lower this thread's priority (Linux: niceness is per thread; elsewhere the whole process)."""
+    if niceness > 0:
+        try:
+            os.nice(niceness)
+        except OSError as exc:
+            log.warning("could not lower the job threads' priority: %s", exc)
+
+
+def overloaded() -> bool:
+    try:
+        return os.getloadavg()[0] > OVERLOAD_PER_CPU * (os.cpu_count() or 1)
+    except OSError:
+        return False
+
+
+def _inbound_loop(args: argparse.Namespace, settings: Settings, stop: threading.Event) -> None:
+    """Run queued inbound conversations as soon as the webhook stores them (LISTEN), else every poll.
+    Half the job threads' niceness: replies go before downloads, and the web process's acks before both."""
+    lower_priority(getattr(args, "nice", 0) // 2)
+    conn: psycopg.Connection | None = None
+    listener: psycopg.Connection | None = None
+    while not stop.is_set():
+        try:
+            if conn is None or conn.closed:
+                conn = db.connect(settings.database_url, autocommit=True)
+            if listener is None or listener.closed:
+                listener = db.connect(settings.database_url, autocommit=True)
+                listener.execute("LISTEN wa_inbound")
+            inbound.process_pending(conn)
+            if args.until_empty and not queue_busy(conn):
+                break
+            for _ in listener.notifies(timeout=args.poll_interval, stop_after=1):
+                pass
+        except psycopg.OperationalError as exc:
+            log.warning("inbound: database unavailable (%s); retrying", type(exc).__name__)
+            conn = listener = None
+            stop.wait(min(5.0, args.poll_interval * 5))
+    for c in (conn, listener):
+        if c is not None:
+            c.close()
+
+
 def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, worker_id: str, notifier: bool,
           client: Any) -> None:
-    """One worker thread; the first one also runs the notifier."""
+    """One job thread (at lower priority); the first one also runs the notifier."""
+    lower_priority(getattr(args, "nice", 0))
     worker = Worker(settings, worker_id=worker_id, lease_seconds=args.lease_seconds,
                     retry_base_seconds=args.retry_base_seconds)
     last_notify = 0.0
@@ -256,6 +321,8 @@ def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, w
                 if args.until_empty and not queue_busy(conn):
                     break
                 stop.wait(args.poll_interval)
+            elif overloaded():
+                stop.wait(YIELD_S)  # let the web process and the inbound thread have the CPU
         except psycopg.OperationalError as exc:
             log.warning("database unavailable (%s); retrying", type(exc).__name__)
             conn = None

@@ -95,6 +95,7 @@ class Customer:
                           MediaContentType0=content_type)
         signed = signature.signed_url(self.settings, "/twilio/whatsapp", "")
         headers = {signature.SIGNATURE_HEADER: signature.sign(self.token, signed, params)}
+        self.last_sid = params["MessageSid"]
         response = self.http.post(f"{self.base_url}/twilio/whatsapp", data=params, headers=headers)
         if response.status_code != 200:
             return [f"[HTTP {response.status_code}] {response.text}"]
@@ -125,6 +126,18 @@ class OutboxPrinter:
         self.conn = db.connect(url, autocommit=True)
         self.sender = sender
         self.seen: set[int] = set()
+
+    def wait_processed(self, sid: str, timeout: float = 10.0) -> bool:
+        """The webhook only queues the message: wait until the inbound processor has run it (its replies
+        are then in the outbox), as a customer waits for the answer before typing the next line."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = self.conn.execute("SELECT processed_at FROM wa_inbound WHERE message_sid = %s", (sid,)).fetchone()
+            if row is None or row["processed_at"] is not None:
+                return True
+            time.sleep(0.05)
+        print("  (not answered yet: is `python -m bridge media-worker` running?)")
+        return False
 
     def show_new(self) -> None:
         for row in self.conn.execute("SELECT id, body, state FROM wa_outbox WHERE contact_id = %s ORDER BY id",
@@ -176,6 +189,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"cliente> {text}")
             for reply in customer.send(text):
                 print(f"  bridge: {reply}")
+            printer.wait_processed(customer.last_sid)
             printer.show_new()
         if say:  # follow-up replies: no intake to watch
             return 0

@@ -242,4 +242,5 @@ def enqueue_message(
 
 
 def finish_inbound(conn: psycopg.Connection, sid: str, case_id: int | None, reply: str) -> None:
-    conn.execute("UPDATE wa_inbound SET case_id = %s, reply = %s WHERE message_sid = %s", (case_id, reply, sid))
+    conn.execute("UPDATE wa_inbound SET case_id = %s, reply = %s, processed_at = now(), last_error = NULL "
+                 "WHERE message_sid = %s", (case_id, reply, sid))

@@ -311,33 +311,47 @@ class PostventaCase(models.Model):
 
     # --- Odoo -> Neon -------------------------------------------------------------------------
     @api.model
-    def bridge_changes(self, since=None, limit=500, after_id=0):
-        """Cases changed since a (write_date, id) keyset cursor, oldest first."""
+    def bridge_changes(self, since=None, limit=500, after_id=0, stamps_only=False, ids=None):
+        """Cases changed since a (write_date, id) keyset cursor, oldest first.
+
+        ``stamps_only``: only ``id`` and ``write_date`` per record (the bridge re-reads its overlap window
+        this way and fetches in full only what changed); ``ids``: only these cases."""
         self._check_bridge_access()
-        limit = max(1, min(int(limit or 500), 5000))
+        limit = max(1, min(int(limit or 500), 20000 if stamps_only else 5000))
         since_dt = None
         if since:
             try:
                 since_dt = datetime.fromisoformat(str(since).replace("Z", "+00:00")).replace(tzinfo=None)
             except ValueError as exc:
                 raise ValidationError(self.env._("since must be an ISO-8601 datetime.")) from exc
+        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+            raise ValidationError(self.env._("ids must be a list of integers."))
         # Keyset on (write_date, id) in SQL: the ORM rounds datetimes to whole seconds.
         self.env["postventa.case"].flush_model(["write_date"])
+        where, params = [], []
         if since_dt:
-            self.env.cr.execute(
-                "SELECT id, write_date FROM postventa_case WHERE (write_date, id) > (%s, %s)"
-                " ORDER BY write_date, id LIMIT %s",
-                (since_dt, int(after_id or 0), limit),
-            )
-        else:
-            self.env.cr.execute("SELECT id, write_date FROM postventa_case ORDER BY write_date, id LIMIT %s", (limit,))
+            where.append("(write_date, id) > (%s, %s)")
+            params += [since_dt, int(after_id or 0)]
+        if ids is not None:
+            where.append("id = ANY(%s)")
+            params.append(ids)
+        self.env.cr.execute(
+            "SELECT id, write_date FROM postventa_case"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY write_date, id LIMIT %s",
+            (*params, limit),
+        )
         rows = self.env.cr.fetchall()
-        cases = self.sudo().browse([row[0] for row in rows])
-        return {
-            "records": [
+        if stamps_only:
+            records = [{"id": row[0], "write_date": self._bridge_ts(row[1])} for row in rows]
+        else:
+            cases = self.sudo().browse([row[0] for row in rows])
+            records = [
                 dict(case._bridge_change_dict(), write_date=self._bridge_ts(write_date))
                 for case, (_id, write_date) in zip(cases, rows, strict=True)
-            ],
+            ]
+        return {
+            "records": records,
             "next": {"since": self._bridge_ts(rows[-1][1]), "after_id": rows[-1][0]} if rows else None,
             "server_time": self._bridge_ts(fields.Datetime.now()),
         }
