@@ -5,7 +5,8 @@
   migrated);
 - when an Odoo 19 is installed (scripts/odoo_env.py), Odoo runs with the postventa addons on a
   local database with demo data, and the bridge gets an API key for it (kept in .run/);
-- the bridge web app, plus the sync loop and the event dispatcher when Odoo runs.
+- the bridge web app and the media worker (it also runs the WhatsApp conversations the webhook queues),
+  plus the sync loop and the event dispatcher when Odoo runs.
 Stops everything on Ctrl-C. Ports: BRIDGE_PORT (8000), ODOO_HTTP_PORT (8069).
 """
 
@@ -160,6 +161,7 @@ def main() -> int:
         return subprocess.Popen([python, "-m", "bridge", *verb], env=env, cwd=ROOT)
 
     children.append(bridge("serve", "--host", "127.0.0.1", "--port", str(BRIDGE_PORT), "--no-migrate"))
+    children.append(bridge("media-worker"))  # WhatsApp: the queued conversations, media downloads, notifier
     if install:
         children.append(bridge("sync"))
         children.append(bridge("dispatch-events"))
@@ -171,7 +173,7 @@ def main() -> int:
         say(f"  Odoo        http://127.0.0.1:{ODOO_PORT}   login admin / admin   (database {ODOO_DB}, demo data)")
         say("              demo staff: asesor / asesor (advisor), garantias / garantias (warranty manager),")
         say("              compras / compras (purchasing approver) — Spanish, Mexico City time (README)")
-    say("  WhatsApp    make media-worker  +  .venv/bin/python -m bridge simulate-whatsapp --help")
+    say("  WhatsApp    .venv/bin/python -m bridge simulate-whatsapp --help   (the media worker runs here)")
     say("  manuals     make ingest   (then POST /query_hybrid)")
     demo = subprocess.run([python, "-m", "bridge", "--log-level", "WARNING", "app-link", DEMO_CUSTOMER, "--demo"],
                           env=env, cwd=ROOT, capture_output=True, text=True, check=False)
