@@ -104,3 +104,22 @@ class TestDemoPortalQuoteInPesos(HttpCase):
         self.assertEqual(page.count("<span>16%</span>"), len(order.order_line))
         for amount in (order.amount_untaxed, order.amount_tax, order.amount_total):
             self.assertIn(f'<span class="oe_currency_value">{amount:,.2f}</span>', page)
+
+
+@tagged("post_install", "-at_install")
+class TestLabourTaxedByTheChart(TransactionCase):
+    """A dealer company in Mexico (demo or not) sells labour with IVA 16 % from the moment its chart loads."""
+
+    def test_new_mexican_company_taxes_labour_with_iva(self):
+        labour = self.env.ref("postventa_purchase.product_labor_hour")
+        # As on a real database: the module (and its labour product) came before any chart.
+        labour.taxes_id = False
+        company = self.env["res.company"].create(
+            {"name": "Agencia Toyota Puebla", "country_id": self.env.ref("base.mx").id}
+        )
+        self.env.user.company_ids |= company
+        self.env["account.chart.template"].try_loading("mx", company, install_demo=False)
+        self.assertEqual(company.currency_id, self.env.ref("base.MXN"))
+        tax = labour.taxes_id.filtered(lambda t: t.company_id == company)
+        self.assertEqual(tax, company.account_sale_tax_id)
+        self.assertEqual((tax.amount_type, tax.amount), ("percent", 16.0))
