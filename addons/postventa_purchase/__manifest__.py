@@ -7,7 +7,9 @@
     "license": "LGPL-3",
     "author": "postventa",
     "website": "https://github.com/postventa/postventa",
-    "depends": ["postventa", "sale_management", "purchase", "stock"],
+    # l10n_mx: the product is for Mexican dealers (MXN, IVA 16 %); on a company outside Mexico it only
+    # adds the Mexican chart as one more template to choose from (it is not loaded on that company).
+    "depends": ["postventa", "sale_management", "purchase", "stock", "l10n_mx"],
     "data": [
         "security/postventa_purchase_security.xml",
         "security/ir.model.access.csv",
@@ -28,6 +30,7 @@
     ],
     "demo": [
         "demo/res_company_demo.xml",
+        "demo/account_chart_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
         "demo/postventa_part_equivalence_demo.xml",

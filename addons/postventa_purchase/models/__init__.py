@@ -1,4 +1,5 @@
 from . import (
+    account_chart_template,
     postventa_case,
     postventa_case_timeline,
     postventa_part_equivalence,

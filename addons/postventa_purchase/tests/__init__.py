@@ -1,9 +1,11 @@
 from . import (
+    test_demo_pesos,
     test_parts,
     test_portal,
     test_purchase_trail,
     test_quote_flow,
     test_role_matrix,
+    test_role_tours,
     test_security_quote,
     test_security_spareparts,
     test_sla,

@@ -52,8 +52,8 @@ ACCESS = {
 }
 # Odoo's models the addons extend: their rights are Odoo's; the bridge's user has none on any of them.
 EXTENDED = (
-    "ir.attachment", "product.product", "product.supplierinfo", "product.template", "purchase.order",
-    "res.company", "res.config.settings", "res.partner", "sale.order", "sale.order.line",
+    "account.chart.template", "ir.attachment", "product.product", "product.supplierinfo", "product.template",
+    "purchase.order", "res.company", "res.config.settings", "res.partner", "sale.order", "sale.order.line",
 )
 
 # (model, method) -> (roles allowed, fixture name). The fixture builds fresh records for one call and
