@@ -33,7 +33,7 @@ BOT_REF = "postventa:whatsapp"
 
 
 class PostventaCase(models.Model):
-    _inherit = "postventa.case"
+    _inherit = "postventa.case"  # pylint: disable=consider-merging-classes-inherited
 
     whatsapp_message_ids = fields.One2many("postventa.whatsapp.message", "case_id", string="WhatsApp Messages")
     whatsapp_last_inbound_at = fields.Datetime(
