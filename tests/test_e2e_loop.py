@@ -133,6 +133,7 @@ def counts(settings: Settings, fake) -> dict:
 
 
 def test_whatsapp_intake_to_odoo_decision_and_back_to_the_customer(settings, fake):
+    _neon["url"] = settings.database_url  # also run by test_timeline_e2e on its own Neon database
     # 2. The fault catalog comes from Odoo.
     assert sync_once(settings) == 0
     [ele] = q(settings, "SELECT * FROM fault_catalog WHERE code = 'ELE-002'")

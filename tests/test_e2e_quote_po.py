@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -33,15 +32,8 @@ from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, MP4
 from tests.live_server import serving
 from tests.test_e2e_loop import as_staff, dispatch_once, fake, q, real, say, sync_once, work  # noqa: F401
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-PHONE = {"viewport": {"width": 393, "height": 851}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "es-MX", "timezone_id": "America/Mexico_City"}
-SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+# the phone profile and the Chromium of the app's browser tests (skipped there without chromium/playwright)
+from tests.test_pwa_browser import ARGS, CHROMIUM, PHONE, SHOTS, sync_api
 
 PUBLIC = "https://bridge.example.com"
 SECRET = "customer-token-secret-for-the-e2e-0123456789"
