@@ -53,13 +53,19 @@ def settings(real, db_url, tmp_path_factory, fake) -> Settings:
     # The session's Odoo is shared with other tests' Neon databases and keys cases on the Neon id:
     # start this database's ids where no other test puts its own (see odoo_server.fresh_neon_db).
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)",
-                     ((os.getpid() % 1000) * 1_000_000 + 990_000,))
+        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(90_000),))
     _neon["url"] = db_url
     return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
                     twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
                     media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True)
+
+
+def e2e_id_block(offset: int) -> int:
+    """Where an end-to-end module's Neon ids start: the session's Odoo keys cases on them, so each module
+    takes its own block, above every block ``odoo_server.fresh_neon_db`` hands out (those grow with the
+    number of databases a session creates) and below Odoo's integer limit."""
+    return 2_000_000_000 + (os.getpid() % 1000) * 100_000 + offset
 
 
 def say(client, text: str = "", media=(), sender: str = SENDER) -> list[str]:

@@ -15,7 +15,6 @@ Only Twilio's REST API and the media host are the local stand-in (``tests/fake_t
 
 from __future__ import annotations
 
-import os
 import re
 
 import psycopg
@@ -30,7 +29,7 @@ from bridge.odoo import OdooClient
 from bridge.whatsapp import adapters
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, MP4
 from tests.live_server import serving
-from tests.test_e2e_loop import as_staff, dispatch_once, fake, q, real, say, sync_once, work  # noqa: F401
+from tests.test_e2e_loop import as_staff, dispatch_once, e2e_id_block, fake, q, real, say, sync_once, work  # noqa: F401
 
 # the phone profile and the Chromium of the app's browser tests (skipped there without chromium/playwright)
 from tests.test_pwa_browser import ARGS, CHROMIUM, PHONE, SHOTS, sync_api
@@ -47,8 +46,7 @@ def settings(real, db_url, tmp_path_factory, fake) -> Settings:  # noqa: F811
     # The session's Odoo is shared with other tests' Neon databases and keys cases on the Neon id:
     # this module's ids start in a block no other test uses (see odoo_server.fresh_neon_db).
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)",
-                     ((os.getpid() % 1000) * 1_000_000 + 980_000,))
+        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(80_000),))
     return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
                     twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
