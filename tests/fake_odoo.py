@@ -150,12 +150,12 @@ class FakeOdoo:
         return out
 
     def bridge_changes(self, since: str | None = None, limit: int = 500, after_id: int = 0,
-                       stamps_only: bool = False, ids: list[int] | None = None) -> dict:
+                       stamps_only: bool = False, case_ids: list[int] | None = None) -> dict:
         with self.lock:
             since_dt = _parse(since) if since else None
             rows = sorted(self.cases.values(), key=lambda c: (c["write_date"], c["id"]))
-            if ids is not None:
-                rows = [c for c in rows if c["id"] in set(ids)]
+            if case_ids is not None:
+                rows = [c for c in rows if c["id"] in set(case_ids)]
             if since_dt is not None:
                 rows = [c for c in rows if c["write_date"] > since_dt
                         or (c["write_date"] == since_dt and c["id"] > after_id)]

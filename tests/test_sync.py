@@ -349,3 +349,25 @@ def test_fake_odoo_legacy_seed_rows_survive_migrate_and_get_synced(fake_backend)
         assert fake_backend.fake.case_for(1)["odo_km"] == 45000
     finally:
         drop_db(url)
+
+
+def test_real_odoo_overlap_fetches_what_changed_by_case_ids(neon, caplog):
+    """The overlap window's changed records are fetched by ``case_ids`` against the real JSON-2 API
+    (``ids`` is JSON-2's own key for the records a method runs on: asking with it was a 422 and a silent
+    fall-back to the full re-read)."""
+    import logging
+
+    from .odoo_server import real_backend
+
+    backend = real_backend()
+    ids = add_cases(neon, 4)
+    settings = backend.settings(neon)
+    assert sync_once(settings) == 0  # pushed, then read back: inside the 600 s overlap window
+    with psycopg.connect(neon) as conn:  # Neon's copy of one case now differs from Odoo's stamp
+        conn.execute("UPDATE cases SET odoo_write_date = NULL WHERE id = %s", (ids[2],))
+    caplog.set_level(logging.WARNING, logger="bridge.sync.pull")
+    assert sync_once(settings) == 0
+    assert "full overlap re-read" not in caplog.text
+    with psycopg.connect(neon) as conn:
+        (stamp,) = conn.execute("SELECT odoo_write_date FROM cases WHERE id = %s", (ids[2],)).fetchone()
+    assert stamp is not None  # fetched by its id and applied

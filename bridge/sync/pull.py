@@ -131,7 +131,7 @@ def pull_changes(
             start_after_id = _reread_overlap(pool, odoo, since_dt, cursor, stats, page_size)
             since_dt = cursor  # the window is done: the keyset read starts at the cursor itself
         except OdooError as exc:
-            if "stamps_only" not in str(exc) and "ids" not in str(exc):
+            if "stamps_only" not in str(exc) and "case_ids" not in str(exc):
                 raise
             log.warning("Odoo's bridge_changes has no stamps_only/ids (older postventa): full overlap re-read")
     since = format_odoo_time(since_dt) if since_dt else None
@@ -196,7 +196,8 @@ def _reread_overlap(pool: ConnectionPool, odoo: OdooClient, start, cursor, stats
     changed = sorted(i for i, stamp in stamps.items() if neon.get(i) != stamp)
     for start_at in range(0, len(changed), page_size):
         chunk = changed[start_at:start_at + page_size]
-        answer = odoo.call("postventa.case", "bridge_changes", since=None, limit=len(chunk), after_id=0, ids=chunk)
+        answer = odoo.call("postventa.case", "bridge_changes", since=None, limit=len(chunk), after_id=0,
+                           case_ids=chunk)
         records = answer.get("records") or []
         stats.pages += 1
         stats.read += len(records)

@@ -311,11 +311,12 @@ class PostventaCase(models.Model):
 
     # --- Odoo -> Neon -------------------------------------------------------------------------
     @api.model
-    def bridge_changes(self, since=None, limit=500, after_id=0, stamps_only=False, ids=None):
+    def bridge_changes(self, since=None, limit=500, after_id=0, stamps_only=False, case_ids=None):
         """Cases changed since a (write_date, id) keyset cursor, oldest first.
 
         ``stamps_only``: only ``id`` and ``write_date`` per record (the bridge re-reads its overlap window
-        this way and fetches in full only what changed); ``ids``: only these cases."""
+        this way and fetches in full only what changed); ``case_ids``: only these cases (not ``ids``:
+        JSON-2 reserves it for the records a method is called on)."""
         self._check_bridge_access()
         limit = max(1, min(int(limit or 500), 20000 if stamps_only else 5000))
         since_dt = None
@@ -324,17 +325,19 @@ class PostventaCase(models.Model):
                 since_dt = datetime.fromisoformat(str(since).replace("Z", "+00:00")).replace(tzinfo=None)
             except ValueError as exc:
                 raise ValidationError(self.env._("since must be an ISO-8601 datetime.")) from exc
-        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
-            raise ValidationError(self.env._("ids must be a list of integers."))
+        if case_ids is not None and (
+            not isinstance(case_ids, list) or not all(isinstance(i, int) for i in case_ids)
+        ):
+            raise ValidationError(self.env._("case_ids must be a list of integers."))
         # Keyset on (write_date, id) in SQL: the ORM rounds datetimes to whole seconds.
         self.env["postventa.case"].flush_model(["write_date"])
         where, params = [], []
         if since_dt:
             where.append("(write_date, id) > (%s, %s)")
             params += [since_dt, int(after_id or 0)]
-        if ids is not None:
+        if case_ids is not None:
             where.append("id = ANY(%s)")
-            params.append(ids)
+            params.append(case_ids)
         self.env.cr.execute(
             "SELECT id, write_date FROM postventa_case"
             + (" WHERE " + " AND ".join(where) if where else "")
