@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if args.log_level.upper() != "DEBUG":  # one line per HTTP request (every Odoo poll) only when debugging
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
