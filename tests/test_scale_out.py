@@ -18,9 +18,12 @@ import threading
 import psycopg
 import pytest
 
+from bridge.events.dispatch import Dispatcher
 from bridge.odoo import OdooClient
+from bridge.sync import run_pass
 from bridge.sync.pool import worker_pool
 from bridge.sync.push import PUSH_LOCK_CLASS, push_cases
+from bridge.sync.state import take_turn
 
 from . import scale_scenario
 from .odoo_server import FakeBackend, drop_db, fresh_neon_db, real_backend, start_workers_odoo
@@ -134,6 +137,70 @@ def test_a_case_another_runner_is_pushing_waits_for_it_and_not_for_a_dead_one(fa
     finally:
         pool.close()
     assert second.pushed == 1 and sorted(fake_odoo.cases(ids)) == ids
+
+
+# ----- shared Odoo reads: N copies of a worker read Odoo as often as one (turns) -----------------------
+
+def test_one_caller_per_window_takes_a_turn_even_at_the_same_moment(neon):
+    start, won = threading.Barrier(4), []
+
+    def caller() -> None:
+        with psycopg.connect(neon, autocommit=True) as conn:
+            start.wait()
+            won.append(take_turn(conn, "sync.pull", 3600))
+
+    threads = [threading.Thread(target=caller) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(won) == [False, False, False, True]
+    with psycopg.connect(neon, autocommit=True) as conn:
+        assert take_turn(conn, "sync.pull", 3600) is False
+        assert take_turn(conn, "events.pull", 3600) is True  # another job has its own turn
+        # The window has passed (moved back in the database, not by waiting): the next caller gets it.
+        conn.execute("UPDATE bridge_state SET updated_at = updated_at - interval '2 hours' "
+                     "WHERE key = 'turn:sync.pull'")
+        assert take_turn(conn, "sync.pull", 3600) is True
+        assert take_turn(conn, "sync.pull", 0) is True  # no window: every call
+
+
+def test_a_sync_runner_without_the_turn_pushes_but_does_not_read_odoo_for_everyone(fake_odoo, neon, tmp_path):
+    """Two of each cost Odoo 31 % more CPU per conversation than one of each (bench_scale): every sync runner
+    read the catalog, Odoo's changes and staff replies each pass, and every dispatcher pulled the outbox."""
+    ids = _add_cases(neon, 3)
+    settings = fake_odoo.settings(neon, media_dir=str(tmp_path))
+    pool = worker_pool(neon, name="sync-test")
+    try:
+        with OdooClient(settings, retries=0) as odoo:
+            counts = run_pass(pool, odoo, settings, shared_reads=False)
+            assert counts["push"]["pushed"] == 3 and sorted(fake_odoo.cases(ids)) == ids
+            assert counts["faults"] == 0 and counts["pull"]["read"] == 0
+            reads = ("bridge_catalog", "bridge_changes")  # (this fake Odoo has no WhatsApp chatter methods)
+            assert {m: fake_odoo.fake.calls.get(m, 0) for m in reads} == dict.fromkeys(reads, 0)
+            counts = run_pass(pool, odoo, settings)  # the runner whose turn it is reads for everyone
+            assert counts["faults"] > 0
+            assert all(fake_odoo.fake.calls.get(m, 0) >= 1 for m in reads), fake_odoo.fake.calls
+    finally:
+        pool.close()
+
+
+def test_of_two_dispatchers_one_pulls_odoos_outbox_per_interval(fake_odoo, neon):
+    settings = fake_odoo.settings(neon)
+    pools = [worker_pool(neon, name="events-test") for _ in range(2)]
+    try:
+        with OdooClient(settings, retries=0) as odoo:
+            first, second = (Dispatcher(pool, settings, odoo=odoo) for pool in pools)
+            assert (first.my_turn(3600), second.my_turn(3600)) == (True, False)
+            second.run_once(pull=False)
+            assert fake_odoo.fake.calls.get("bridge_pull", 0) == 0
+            first.run_once(pull=True)
+            assert fake_odoo.fake.calls.get("bridge_pull", 0) == 1
+            first.close()
+            second.close()
+    finally:
+        for pool in pools:
+            pool.close()
 
 
 # ----- regression: the Spanish stemmer shared by the web app's threads (found by the scenario above) -----

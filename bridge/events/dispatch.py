@@ -31,7 +31,7 @@ from .. import db
 from ..config import Settings
 from ..odoo import OdooClient, OdooError
 from ..sync.pool import worker_pool
-from ..sync.state import get_state, merge_state, put_state
+from ..sync.state import get_state, merge_state, put_state, take_turn
 from . import store
 from .http import WebhookClient
 from .policy import DEAD, DELIVERED, GONE, MAX_ATTEMPTS, OutboxCursor, Outcome, advance_outbox, classify
@@ -230,6 +230,13 @@ class Dispatcher:
         self._tx(lambda c: store.set_endpoint(c, self.url, disabled_reason=None, now=self.clock()), "enable endpoint")
 
     # ----- delivery state -> Odoo ------------------------------------------------------------
+    def my_turn(self, interval: float) -> bool:
+        """This dispatcher's turn to pull Odoo's outbox (``take_turn``): one dispatcher per 0.8 x
+        ``interval``, so one alone always pulls and N of them cost Odoo what one does."""
+        if self.odoo is None:
+            return False
+        return self._tx(lambda c: take_turn(c, "events.pull", 0.8 * interval), "take the pull turn")
+
     def report_to_odoo(self) -> int:
         if self.odoo is None:
             return 0
@@ -246,13 +253,15 @@ class Dispatcher:
             if len(rows) < 500:
                 return reported
 
-    def run_once(self, *, pipelined: bool = True, max_rounds: int = 10_000) -> dict:
+    def run_once(self, *, pipelined: bool = True, max_rounds: int = 10_000, pull: bool = True) -> dict:
         """Pull, deliver everything due now, report. Odoo errors don't stop delivery.
-        ``pipelined=False``: round after round of ``deliver_due`` (the former design)."""
+        ``pipelined=False``: round after round of ``deliver_due`` (the former design). ``pull=False``:
+        another dispatcher pulls Odoo's outbox this interval (``take_turn``); this one only delivers."""
         summary = {"pulled": 0, "attempted": 0, "delivered": 0, "failed": 0, "dead": 0, "reported": 0,
                    "odoo_error": None}
         try:
-            summary["pulled"] = self.pull_outbox()
+            if pull:
+                summary["pulled"] = self.pull_outbox()
             self._pull_problem.clear()
         except OdooError as exc:
             summary["odoo_error"] = str(exc)
@@ -326,7 +335,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         neon_problem = RecurringProblem("dispatch: Neon unavailable, retrying")
         while not stop.is_set():
             try:
-                summary = dispatcher.run_once()
+                # Several dispatchers: one per interval pulls Odoo's outbox for all (--once always does).
+                pull = args.once or dispatcher.my_turn(args.interval)
+                summary = dispatcher.run_once(pull=pull)
                 neon_problem.clear()
             except (psycopg.Error, OSError) as exc:
                 neon_problem.seen(type(exc).__name__)

@@ -27,9 +27,9 @@ from ..odoo import OdooClient, OdooError
 from .chatter import chatter_pass
 from .logic import NO_CHATTER_CONTEXT, backoff_delay
 from .pool import worker_pool
-from .pull import pull_catalog, pull_changes
+from .pull import PullStats, pull_catalog, pull_changes
 from .push import PushStats, push_cases
-from .state import merge_state
+from .state import merge_state, take_turn
 
 log = logging.getLogger("bridge.sync")
 STATUS_KEY = "sync.status"
@@ -68,8 +68,11 @@ def record_status(pool: ConnectionPool, **fields: object) -> None:
 
 def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chunk_size: int = 500,
              overlap: timedelta = timedelta(minutes=10), quiet: bool = True, no_chatter: bool = False,
-             whatsapp_chatter: bool = True, cheap_overlap: bool = True) -> dict:
-    """One full pass; returns counts. Raises OdooError when Odoo cannot be used."""
+             whatsapp_chatter: bool = True, cheap_overlap: bool = True, shared_reads: bool = True) -> dict:
+    """One full pass; returns counts. Raises OdooError when Odoo cannot be used.
+
+    ``shared_reads=False`` skips what only reads Odoo on everyone's behalf (the fault catalog, Odoo's case
+    changes, staff replies): another runner took this interval's turn for it (``state.take_turn``)."""
     def push_progress(stats: PushStats) -> None:
         if not quiet:
             print(f"sync push: {stats.pushed + stats.errors}/{stats.total} cases "
@@ -80,15 +83,25 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
             print(f"sync pull: {stats.read} Odoo records read, {stats.applied} changed in Neon",
                   file=sys.stderr, flush=True)
 
-    faults = pull_catalog(pool, odoo)
+    faults = pull_catalog(pool, odoo) if shared_reads else 0
     pushed = push_cases(pool, odoo, media_dir=settings.media_dir, chunk_size=chunk_size, progress=push_progress,
                         odoo_context=NO_CHATTER_CONTEXT if no_chatter else None)
     pulled = pull_changes(pool, odoo, overlap=overlap, page_size=500, progress=pull_progress,
-                          cheap_overlap=cheap_overlap)
-    counts = {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled)}
+                          cheap_overlap=cheap_overlap) if shared_reads else PullStats()
+    counts = {"faults": faults, "push": asdict(pushed), "pull": asdict(pulled), "shared_reads": shared_reads}
     if whatsapp_chatter:  # after the push: a message needs its case in Odoo (bridge/sync/chatter.py)
-        counts["chatter"] = asdict(chatter_pass(pool, odoo, media_dir=settings.media_dir))
+        counts["chatter"] = asdict(chatter_pass(pool, odoo, media_dir=settings.media_dir,
+                                                pull_replies=shared_reads))
     return counts
+
+
+def _my_turn(pool: ConnectionPool, name: str, interval: float) -> bool:
+    """This runner's turn for a shared Odoo read (``state.take_turn``): at most one runner per 0.8 x
+    ``interval``, so a runner alone always gets it and N runners read Odoo as often as one."""
+    def take() -> bool:
+        with pool.connection() as conn:
+            return take_turn(conn, name, 0.8 * interval)
+    return db.retry(take, what=f"take the {name} turn")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,9 +128,11 @@ def _loop(args: argparse.Namespace, settings: Settings, pool: ConnectionPool, od
     overlap = timedelta(seconds=args.overlap_seconds)
     while not stop.is_set():
         try:
+            # Several runners: one per interval reads Odoo's catalog and changes for all (--once always does).
+            shared = args.once or _my_turn(pool, "sync.pull", args.interval)
             counts = run_pass(pool, odoo, settings, chunk_size=args.chunk_size, overlap=overlap, quiet=args.quiet,
                               no_chatter=args.no_chatter,
-                              whatsapp_chatter=not getattr(args, "no_whatsapp_chatter", False))
+                              whatsapp_chatter=not getattr(args, "no_whatsapp_chatter", False), shared_reads=shared)
         except OdooError as exc:
             failures += 1
             delay = backoff_delay(failures)

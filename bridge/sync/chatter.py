@@ -320,12 +320,14 @@ def report_replies(pool: ConnectionPool, odoo: OdooClient, stats: ChatterStats) 
 _off_logged: set[str] = set()
 
 
-def chatter_pass(pool: ConnectionPool, odoo: OdooClient, *, media_dir: str) -> ChatterStats:
-    """The whole step; an Odoo without the methods (404) turns it off for this pass, said once."""
+def chatter_pass(pool: ConnectionPool, odoo: OdooClient, *, media_dir: str, pull_replies: bool = True) -> ChatterStats:
+    """The whole step; an Odoo without the methods (404) turns it off for this pass, said once.
+    ``pull_replies=False``: another sync runner asks Odoo for staff replies this interval."""
     stats = ChatterStats()
     try:
         mirror_messages(pool, odoo, media_dir=media_dir, stats=stats)
-        queue_replies(pool, odoo, stats)
+        if pull_replies:
+            queue_replies(pool, odoo, stats)
         report_replies(pool, odoo, stats)
     except OdooError as exc:
         if exc.status != 404:

@@ -30,3 +30,20 @@ def merge_state(conn: psycopg.Connection, key: str, patch: dict[str, Any]) -> No
            ON CONFLICT (key) DO UPDATE SET value = bridge_state.value || EXCLUDED.value, updated_at = now()""",
         (key, json.dumps(patch, default=str)),
     )
+
+
+def take_turn(conn: psycopg.Connection, name: str, every_s: float) -> bool:
+    """Whether this process should run the periodic job ``name`` now: True for at most one caller per
+    ``every_s`` seconds across every process sharing the database (one statement, so two callers at the
+    same moment cannot both win). Jobs that only *read* Odoo for everyone (the catalog, Odoo's changes, the
+    event outbox, staff replies) use it so that N copies of a worker cost Odoo what one does; work that is
+    split between copies (claims, locks) does not need it. The turn is kept in ``bridge_state`` under
+    ``turn:<name>``; its ``updated_at`` is when it was last taken."""
+    row = conn.execute(
+        """INSERT INTO bridge_state (key, value, updated_at) VALUES (%s, '{}'::jsonb, clock_timestamp())
+           ON CONFLICT (key) DO UPDATE SET updated_at = EXCLUDED.updated_at
+           WHERE bridge_state.updated_at <= clock_timestamp() - make_interval(secs => %s)
+           RETURNING 1""",
+        (f"turn:{name}", max(0.0, float(every_s))),
+    ).fetchone()
+    return row is not None
