@@ -50,15 +50,20 @@ def fake():
 
 @pytest.fixture(scope="module")
 def settings(real, db_url, tmp_path_factory, fake) -> Settings:
-    # The session's Odoo is shared with other tests' Neon databases and keys cases on the Neon id:
-    # start this database's ids where no other test puts its own (see odoo_server.fresh_neon_db).
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(90_000),))
     _neon["url"] = db_url
+    return e2e_settings(real, db_url, str(tmp_path_factory.mktemp("media")), 90_000)
+
+
+def e2e_settings(real, db_url: str, media_dir: str, block: int, **extra) -> Settings:
+    """An end-to-end module's settings: the real Odoo, the Twilio stand-in's account, and a Neon database whose
+    case ids start in the module's own block (``e2e_id_block``: the session's Odoo is shared with other
+    tests' Neon databases and keys cases on the Neon id)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(block),))
     return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
                     twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
                     twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True)
+                    media_dir=media_dir, media_allow_loopback=True, **extra)
 
 
 def e2e_id_block(offset: int) -> int:

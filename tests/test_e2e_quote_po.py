@@ -27,9 +27,9 @@ from bridge.app import create_app
 from bridge.config import Settings
 from bridge.odoo import OdooClient
 from bridge.whatsapp import adapters
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG, MP4
+from tests.fake_twilio import JPEG, MP4
 from tests.live_server import serving
-from tests.test_e2e_loop import as_staff, dispatch_once, e2e_id_block, fake, q, real, say, sync_once, work  # noqa: F401
+from tests.test_e2e_loop import as_staff, dispatch_once, e2e_settings, fake, q, real, say, sync_once, work  # noqa: F401
 
 # the phone profile and the Chromium of the app's browser tests (skipped there without chromium/playwright)
 from tests.test_pwa_browser import ARGS, CHROMIUM, PHONE, SHOTS, sync_api
@@ -43,15 +43,8 @@ SENDER = "whatsapp:+5214771234567"  # the fleet's phone on file
 
 @pytest.fixture(scope="module")
 def settings(real, db_url, tmp_path_factory, fake) -> Settings:  # noqa: F811
-    # The session's Odoo is shared with other tests' Neon databases and keys cases on the Neon id:
-    # this module's ids start in a block no other test uses (see odoo_server.fresh_neon_db).
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(80_000),))
-    return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
-                    twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                    twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True,
-                    customer_token_secret=SECRET, admin_api_key=ADMIN)
+    return e2e_settings(real, db_url, str(tmp_path_factory.mktemp("media")), 80_000,
+                        customer_token_secret=SECRET, admin_api_key=ADMIN)
 
 
 def relay_to_odoo(settings: Settings) -> list[dict]:

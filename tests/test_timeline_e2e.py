@@ -12,8 +12,7 @@ from psycopg.rows import dict_row
 from bridge import tracing
 from bridge.app import create_app
 from bridge.config import Settings
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
-from tests.test_e2e_loop import PUBLIC, SENDER, e2e_id_block, fake, real  # noqa: F401 - fixtures
+from tests.test_e2e_loop import PUBLIC, SENDER, e2e_settings, fake, real  # noqa: F401 - fixtures
 from tests.test_e2e_loop import test_whatsapp_intake_to_odoo_decision_and_back_to_the_customer as run_loop
 
 KEY = "admin-key-for-tests-0123456789"
@@ -21,13 +20,8 @@ KEY = "admin-key-for-tests-0123456789"
 
 @pytest.fixture(scope="module")
 def settings(real, db_url, tmp_path_factory, fake) -> Settings:  # noqa: F811
-    # as test_e2e_loop's settings, on another block of Neon ids (the session's Odoo keys cases on them)
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (e2e_id_block(95_000),))
-    return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
-                    twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                    twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")), admin_api_key=KEY, media_allow_loopback=True)
+    # as test_e2e_loop's settings, on another block of Neon ids
+    return e2e_settings(real, db_url, str(tmp_path_factory.mktemp("media")), 95_000, admin_api_key=KEY)
 
 
 def test_the_loop_is_one_ordered_timeline_with_one_trace_id(settings, fake):  # noqa: F811

@@ -11,7 +11,6 @@ writes again.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 
 import psycopg
@@ -22,10 +21,10 @@ from bridge.app import create_app
 from bridge.config import Settings
 from bridge.odoo import OdooClient
 from tests import fake_twilio
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, JPEG
+from tests.fake_twilio import JPEG
 
 from .odoo_server import real_backend
-from .test_e2e_loop import PUBLIC, VIN, as_staff, notify, q, say, sync_once, work
+from .test_e2e_loop import VIN, as_staff, e2e_settings, notify, q, say, sync_once, work
 
 SENDER = "whatsapp:+5215512345678"  # the demo Corolla's owner, writing from the phone on file
 
@@ -43,13 +42,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def settings(real, db_url, tmp_path_factory, fake) -> Settings:
-    with psycopg.connect(db_url, autocommit=True) as conn:  # Neon ids no other test's database uses
-        conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)",
-                     ((os.getpid() % 1000) * 1_000_000 + 970_000,))
-    return Settings(database_url=db_url, odoo_url=real.url, odoo_db=real.db, odoo_api_key=real.key,
-                    twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                    twilio_whatsapp_from="whatsapp:+14155238886", public_base_url=PUBLIC,
-                    media_dir=str(tmp_path_factory.mktemp("media")), media_allow_loopback=True)
+    return e2e_settings(real, db_url, str(tmp_path_factory.mktemp("media")), 97_000)
 
 
 def staff(settings: Settings, model: str, method: str, **kwargs):

@@ -23,6 +23,23 @@ NEON_STATUSES = {"open", "handoff", "cancelled", "complete"}
 _IDENTITY_FIELDS = {"owner_unverified", "owner_confirmed_by_id"}
 
 
+def file_problem(item, every, noun):
+    """Why a file the bridge sends cannot be taken, or None: it needs a lowercase hex sha256 and, when its
+    bytes come along (``datas``), valid base64 whose sha256 is that one. ``every``/``noun`` name it in the
+    message ("every attachment needs ...", "attachment <sha> is not valid base64")."""
+    sha = item.get("sha256") if isinstance(item, dict) else None
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        return f"every {every} needs a lowercase hex sha256"
+    if item.get("datas"):
+        try:
+            raw = base64.b64decode(item["datas"], validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            return f"{noun} {sha} is not valid base64"
+        if hashlib.sha256(raw).hexdigest() != sha:
+            return f"{noun} bytes do not match their sha256 {sha}"
+    return None
+
+
 def phone_key(phone):
     """Digits that identify a Mexican/E.164 number whatever its formatting (+52 1 55… = +52 55… = 55…)."""
     digits = re.sub(r"\D", "", phone or "")
@@ -166,16 +183,9 @@ class PostventaCase(models.Model):
         if record.get("status") and record["status"] not in NEON_STATUSES:
             return f"status must be one of {sorted(NEON_STATUSES)}"
         for attachment in record.get("attachments") or []:
-            sha = attachment.get("sha256") if isinstance(attachment, dict) else None
-            if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-                return "every attachment needs a lowercase hex sha256"
-            if attachment.get("datas"):
-                try:
-                    raw = base64.b64decode(attachment["datas"], validate=True)
-                except (binascii.Error, ValueError, TypeError):
-                    return f"attachment {sha} is not valid base64"
-                if hashlib.sha256(raw).hexdigest() != sha:
-                    return f"attachment bytes do not match their sha256 {sha}"
+            problem = file_problem(attachment, "attachment", "attachment")
+            if problem:
+                return problem
         return None
 
     @api.model

@@ -9,8 +9,6 @@ in its WhatsApp outbox (24-hour window, or the approved template) and reports ho
 """
 
 import base64
-import binascii
-import hashlib
 import re
 import uuid
 from datetime import datetime
@@ -19,7 +17,7 @@ from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import plaintext2html
 
-from .postventa_case_bridge import phone_key
+from .postventa_case_bridge import file_problem, phone_key
 from .postventa_whatsapp_message import REPLY_STATE_RANK
 
 MAX_MIRROR_BATCH = 500
@@ -154,19 +152,12 @@ class PostventaCase(models.Model):
         if not isinstance(media, list) or len(media) > MAX_MEDIA:
             return f"media must be a list of at most {MAX_MEDIA} files"
         for item in media:
-            sha = item.get("sha256") if isinstance(item, dict) else None
-            if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-                return "every media file needs a lowercase hex sha256"
+            problem = file_problem(item, "media file", "media")
+            if problem:
+                return problem
             for key in ("filename", "content_type", "evidence_kind"):
                 if item.get(key) is not None and not isinstance(item[key], str):
                     return f"media {key} must be a string"
-            if item.get("datas"):
-                try:
-                    raw = base64.b64decode(item["datas"], validate=True)
-                except (binascii.Error, ValueError, TypeError):
-                    return f"media {sha} is not valid base64"
-                if hashlib.sha256(raw).hexdigest() != sha:
-                    return f"media bytes do not match their sha256 {sha}"
         return None
 
     @api.model
