@@ -19,6 +19,18 @@ class TestBridgeMethods(PostventaCommon):
 
     OWNER = "whatsapp:+5215500000001"  # the phone on file of the vehicles' owner (common.py)
 
+    def test_bridge_cases_get_their_advisor_without_an_assignment_email_each(self):
+        """A 10,000-case sync took 525 s instead of 12 s: every new case rendered and queued an "assigned to
+        you" e-mail (message_notify) for the advisor it was given."""
+        bridge = self.Case.with_context(tracking_disable=False)  # as in production (common.py turns it off)
+        results = bridge.bridge_upsert_cases([self._record(neon_id) for neon_id in (301, 302, 303)])
+        cases = self.env["postventa.case"].browse([r["id"] for r in results])
+        self.assertTrue(all(cases.mapped("user_id")), "each case still gets its advisor")
+        notices = self.env["mail.message"].sudo().search([
+            ("model", "=", "postventa.case"), ("res_id", "in", cases.ids), ("message_type", "=", "user_notification"),
+        ])
+        self.assertFalse(notices, "no assignment notice per bridge-created case")
+
     def test_upsert_creates_then_updates_by_neon_id(self):
         vehicle = self._create_vehicle(plate="QRO-100-A")
         first = self.Case.bridge_upsert_cases([
