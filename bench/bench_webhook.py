@@ -1,8 +1,9 @@
-"""Webhook benchmark: the ack as one INSERT (queue) vs the previous ack (the conversation in one transaction
-before answering), each on a quiet machine and beside a CPU-bound process, plus the naive design.
+"""Webhook benchmark: the ack as one INSERT (queue) vs the same ack on the slower server stack (queue-h11)
+and the previous ack (the conversation in one transaction before answering), each on a quiet machine and
+beside a CPU-bound process, plus the naive design.
 
     .venv/bin/python bench/bench_webhook.py [--rate 200] [--duration 10] [--dup 0.10] [--media 0.1]
-                                            [--designs queue,previous,naive] [--no-hog]
+                                            [--designs queue,queue-h11,previous,naive] [--no-hog]
 
 Every design runs the real bridge app under real uvicorn on loopback, on its own fresh database, one
 after the other in the same run. Customers send signed requests (open loop at ``--rate`` requests/s);
@@ -10,8 +11,10 @@ after the other in the same run. Customers send signed requests (open loop at ``
 local "Twilio media host" that takes ``--media-latency-ms`` to answer. One media worker process
 (4 job threads + the inbound thread) drains the queue meanwhile on the same CPUs and sends the outbox.
 
-- queue: ``POST /twilio/whatsapp`` as shipped: one ``INSERT … ON CONFLICT DO NOTHING`` and an empty
-  TwiML; the worker's inbound thread runs the conversation and queues the replies.
+- queue: ``POST /twilio/whatsapp`` as shipped, under ``python -m bridge serve`` (uvloop + httptools): one
+  ``INSERT … ON CONFLICT DO NOTHING`` and an empty TwiML; the worker's inbound thread runs the
+  conversation and queues the replies.
+- queue-h11: the same app and command with ``--loop asyncio --http h11`` (uvicorn without its fast parts).
 - previous: the same app with a route doing what the webhook did before: store, lock the contact,
   run the conversation and write its effects in one transaction, reply in the TwiML.
 - naive (``--designs`` includes it): the message handled, the media downloaded and stored and the
@@ -19,9 +22,14 @@ local "Twilio media host" that takes ``--media-latency-ms`` to answer. One media
 - "+ CPU hog": the same, with ``python -c 'while True: pass'`` running beside it (one core busy, as a
   working Odoo on the same machine).
 
-All servers: ``uvicorn --factory ... --no-access-log``, one process. Prints throughput and latency
-(p50/p99/max) of each, the conversations still unprocessed when the load ends and how long the worker
-took to catch up. Needs Postgres (TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
+One web process each, no access log. Prints for each: throughput; latency p50/p99/max as the load
+generator saw it and as the server measured it (its ``Server-Timing`` header: from the request reaching
+the app to the answer); how late the load generator itself sent (its own scheduling delay, which counts
+in what it sees); the CPU and the time spent runnable but waiting for a CPU (Linux schedstat) of the web
+process, the media worker, this database's Postgres backends and the load generator; the load average
+at start and end; the conversations still unprocessed when the load ends and how long the worker took
+to catch up, and whether every message was conversed exactly once.
+Needs Postgres (TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ wakes on ``LISTEN wa_inbound``: it is what answers customers. The job threads (d
 bounded (``--concurrency``, at most 16), lower their own priority (``--nice``, default +10; the inbound
 thread half that; per thread on Linux) so that on a busy machine the web process's acks go first, then
 the replies, then the downloads; and every thread pauses between items while it finds itself waiting
-for a CPU longer than it runs (``CpuPacer``: its Postgres queries are not niced, so it must step aside).
+for a CPU longer than it runs (``CpuPacer``: its Postgres queries are not niced, so it must step aside) —
+the inbound thread only while new messages keep arriving (the web process is busy acking them).
 
 Jobs: ``media`` (download from Twilio, check, hash, store under MEDIA_DIR, upsert the attachment,
 mark the evidence, emit ``media_processed``) and ``question`` (manuals search, answer or hand off).
@@ -320,8 +321,11 @@ def _inbound_loop(args: argparse.Namespace, settings: Settings, stop: threading.
                 listener = db.connect(settings.database_url, autocommit=True)
                 listener.execute("LISTEN wa_inbound")
             while not stop.is_set() and inbound.process_next(conn) is not None:
-                if delay := pacer.pause():
-                    stop.wait(delay)  # the CPUs are wanted by the acks (or Odoo): replies can wait
+                delay = pacer.pause()
+                # Step aside only while the web process is acking (new messages keep arriving) and the CPUs
+                # are contended: the replies then wait; once the burst is over they catch up at full speed.
+                if delay and any(True for _ in listener.notifies(timeout=0)):
+                    stop.wait(delay)
             if args.until_empty and not queue_busy(conn):
                 break
             for _ in listener.notifies(timeout=args.poll_interval, stop_after=1):
