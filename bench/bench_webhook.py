@@ -1,8 +1,9 @@
-"""Webhook benchmark: the ack as one INSERT (queue) vs the previous ack (the conversation in one transaction
-before answering), each on a quiet machine and beside a CPU-bound process, plus the naive design.
+"""Webhook benchmark: the ack as one INSERT (queue) vs the same ack on the slower server stack (queue-h11)
+and the previous ack (the conversation in one transaction before answering), each on a quiet machine and
+beside a CPU-bound process, plus the naive design.
 
     .venv/bin/python bench/bench_webhook.py [--rate 200] [--duration 10] [--dup 0.10] [--media 0.1]
-                                            [--designs queue,previous,naive] [--no-hog]
+                                            [--designs queue,queue-h11,previous,naive] [--no-hog]
 
 Every design runs the real bridge app under real uvicorn on loopback, on its own fresh database, one
 after the other in the same run. Customers send signed requests (open loop at ``--rate`` requests/s);
@@ -10,8 +11,10 @@ after the other in the same run. Customers send signed requests (open loop at ``
 local "Twilio media host" that takes ``--media-latency-ms`` to answer. One media worker process
 (4 job threads + the inbound thread) drains the queue meanwhile on the same CPUs and sends the outbox.
 
-- queue: ``POST /twilio/whatsapp`` as shipped: one ``INSERT … ON CONFLICT DO NOTHING`` and an empty
-  TwiML; the worker's inbound thread runs the conversation and queues the replies.
+- queue: ``POST /twilio/whatsapp`` as shipped, under ``python -m bridge serve`` (uvloop + httptools): one
+  ``INSERT … ON CONFLICT DO NOTHING`` and an empty TwiML; the worker's inbound thread runs the
+  conversation and queues the replies.
+- queue-h11: the same app and command with ``--loop asyncio --http h11`` (uvicorn without its fast parts).
 - previous: the same app with a route doing what the webhook did before: store, lock the contact,
   run the conversation and write its effects in one transaction, reply in the TwiML.
 - naive (``--designs`` includes it): the message handled, the media downloaded and stored and the
@@ -19,9 +22,14 @@ local "Twilio media host" that takes ``--media-latency-ms`` to answer. One media
 - "+ CPU hog": the same, with ``python -c 'while True: pass'`` running beside it (one core busy, as a
   working Odoo on the same machine).
 
-All servers: ``uvicorn --factory ... --no-access-log``, one process. Prints throughput and latency
-(p50/p99/max) of each, the conversations still unprocessed when the load ends and how long the worker
-took to catch up. Needs Postgres (TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
+One web process each, no access log. Prints for each: throughput; latency p50/p99/max as the load
+generator saw it and as the server measured it (its ``Server-Timing`` header: from the request reaching
+the app to the answer); how late the load generator itself sent (its own scheduling delay, which counts
+in what it sees); the CPU and the time spent runnable but waiting for a CPU (Linux schedstat) of the web
+process, the media worker, this database's Postgres backends and the load generator; the load average
+at start and end; the conversations still unprocessed when the load ends and how long the worker took
+to catch up, and whether every message was conversed exactly once.
+Needs Postgres (TEST_PG_ADMIN_URL, default postgresql://127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations
@@ -217,16 +225,20 @@ def encode(host: str, path: str, params: dict, sig: str) -> bytes:
     return head.encode() + body
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, float | None]:
+    """Status and the server's own time for the request (``Server-Timing: app;dur=<ms>``, if sent)."""
     writer.write(raw)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    length = 0
+    length, server_ms = 0, None
     for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
+        lower = line.lower()
+        if lower.startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
+        elif lower.startswith(b"server-timing:") and b"dur=" in lower:
+            server_ms = float(lower.split(b"dur=", 1)[1].split(b",", 1)[0].split(b";", 1)[0])
     await reader.readexactly(length)
-    return status
+    return status, server_ms
 
 
 async def load(port: int, path: str, requests, rate: float) -> dict:
@@ -234,16 +246,21 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
     raws = [encode(f"127.0.0.1:{port}", path, params, sig) for params, sig in requests]
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     latencies: list[float] = []
+    server: list[float] = []
+    late: list[float] = []
     statuses: dict[int, int] = {}
 
-    async def one(raw: bytes) -> None:
+    async def one(raw: bytes, due: float) -> None:
         start = time.perf_counter()
+        late.append(start - due)  # how late the load generator itself got round to sending it
         status = 0
         for attempt in range(2):  # a reused keep-alive connection may have been closed by the server:
             reused = bool(idle) and attempt == 0  # retry once, on a new connection
             try:
                 conn = idle.pop() if reused else await asyncio.open_connection("127.0.0.1", port)
-                status = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
+                status, server_ms = await asyncio.wait_for(_exchange(*conn, raw), timeout=30)
+                if server_ms is not None:
+                    server.append(server_ms)
                 idle.append(conn)
                 break
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
@@ -257,21 +274,31 @@ async def load(port: int, path: str, requests, rate: float) -> dict:
     t0 = time.perf_counter()
     tasks = []
     for i, raw in enumerate(raws):
-        delay = t0 + i / rate - time.perf_counter()
+        due = t0 + i / rate
+        delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(raw)))
+        tasks.append(asyncio.create_task(one(raw, due)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
     for _, writer in idle:
         writer.close()
-    latencies.sort()
+    server.sort()
     return {"n": len(raws), "elapsed": elapsed, "throughput": len(raws) / elapsed, "statuses": statuses,
-            "p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-            "max": latencies[-1] * 1000}
+            **percentiles("", [x * 1000 for x in latencies]), **percentiles("server_", server),
+            **percentiles("late_", [x * 1000 for x in late])}
 
 
-ROUTES = {"queue": "/twilio/whatsapp", "previous": "/previous/whatsapp", "naive": "/naive/whatsapp"}
+def percentiles(prefix: str, values: list[float]) -> dict:
+    if not values:
+        return {}
+    values = sorted(values)
+    return {prefix + "p50": statistics.median(values), prefix + "p99": values[max(0, int(len(values) * 0.99) - 1)],
+            prefix + "max": values[-1]}
+
+
+ROUTES = {"queue": "/twilio/whatsapp", "queue-h11": "/twilio/whatsapp", "previous": "/previous/whatsapp",
+          "naive": "/naive/whatsapp"}
 
 
 def run_design(name: str, args, fake_port: int) -> dict:
@@ -285,10 +312,14 @@ def run_design(name: str, args, fake_port: int) -> dict:
            "MEDIA_PROCESSING": "queue", "MEDIA_ALLOW_LOOPBACK": "1",
            "POSTVENTA_TEST_TWILIO_API_URL": f"http://127.0.0.1:{fake_port}", "RAG_EMBEDDER": "none",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    factory = "bridge.app:create_app" if design == "queue" else "bench.bench_webhook:naive_app"
     path = ROUTES[design]
-    server_cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port),
-                  "--log-level", "warning", "--no-access-log"]
+    if design.startswith("queue"):  # the shipped command; "queue-h11" as before uvloop/httptools
+        server_cmd = [sys.executable, "-m", "bridge", "--log-level", "WARNING", "serve", "--port", str(port),
+                      "--no-access-log", "--no-migrate"]
+        server_cmd += ["--loop", "asyncio", "--http", "h11"] if design == "queue-h11" else []
+    else:
+        server_cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.bench_webhook:naive_app", "--port",
+                      str(port), "--log-level", "warning", "--no-access-log"]
     worker_cmd = [sys.executable, "-m", "bridge", "--log-level", "WARNING", "media-worker", "--poll-interval", "0.2"]
     procs = [subprocess.Popen(server_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
     if design != "naive":
@@ -302,10 +333,21 @@ def run_design(name: str, args, fake_port: int) -> dict:
         warm = build_requests(20, 0, 0, f"http://127.0.0.1:{fake_port}", path, public, seed=99)
         asyncio.run(load(port, path, warm, 20))
         load_avg = os.getloadavg()[0]
-        cpu_before = [cpu_seconds(p.pid) for p in procs[:2]]
+        watched = {"web": [procs[0].pid]}
+        if design != "naive":
+            watched["worker"] = [procs[1].pid]
+        watched["postgres"] = backend_pids(url)  # this database's backends (the ack's, the worker's)
+        watched["load generator"] = [os.getpid()]
+        cpu_before = {pid: cpu_seconds(pid) for pids in watched.values() for pid in pids}
+        wait_before = {pid: runqueue_wait_s(pid) for pids in watched.values() for pid in pids}
         result = asyncio.run(load(port, path, requests, args.rate))
         result["load"] = load_avg
-        result["cpu"] = [cpu_seconds(p.pid) - c for p, c in zip(procs[:2], cpu_before, strict=False)]
+        result["load_end"] = os.getloadavg()[0]
+        watched["postgres"] = sorted(set(watched["postgres"]) | set(backend_pids(url)))  # opened during the load
+        result["cpu"] = {who: sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in pids)
+                         for who, pids in watched.items()}
+        result["wait"] = {who: sum(runqueue_wait_s(pid) - wait_before.get(pid, 0.0) for pid in pids)
+                          for who, pids in watched.items()}
         if hog:
             procs[-1].kill()
         if design != "naive":
@@ -331,6 +373,29 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def backend_pids(url: str) -> list[int]:
+    """Postgres backends serving the benchmark's database, but for the one asking."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+
+
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the threads of a process spent runnable but waiting for a CPU (Linux schedstat), 0 elsewhere."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    except OSError:
+        return 0.0
+    return total / 1e9
 
 
 def pending_inbound(url: str) -> int:
@@ -373,7 +438,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per design")
     parser.add_argument("--dup", type=float, default=0.10, help="share of redeliveries")
     parser.add_argument("--media", type=float, default=0.10, help="share of messages with a photo")
-    parser.add_argument("--designs", default="queue,previous", help="comma-separated: queue, previous, naive")
+    parser.add_argument("--designs", default="queue,queue-h11,previous",
+                        help="comma-separated: queue, queue-h11, previous, naive")
     parser.add_argument("--no-hog", action="store_true", help="skip the runs beside a CPU-bound process")
     parser.add_argument("--media-latency-ms", type=float, default=150.0, help="Twilio media/API answer time")
     parser.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
@@ -396,18 +462,30 @@ def main() -> int:
             r = results[name] = run_design(name, args, fake_port)
             extra = (f"; {r['pending']} conversations pending at the end, all done {r['drain_s']:.1f} s later "
                      f"({r['dup_check']})" if r.get("drain_s") is not None else "")
+            server = (f"; server-side (Server-Timing) p50 {r['server_p50']:.1f} ms, p99 {r['server_p99']:.1f} ms"
+                      if "server_p99" in r else "")
             print(f"{name:>22}: {r['n']} requests in {r['elapsed']:.1f} s = {r['throughput']:.0f} req/s; "
-                  f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; load average "
-                  f"{r['load']:.2f} at start; CPU during the load: web {r['cpu'][0]:.1f} s"
-                  + (f", worker {r['cpu'][1]:.1f} s" if len(r["cpu"]) > 1 else "")
+                  f"client-seen p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms{server}; "
+                  f"load generator sent late by p99 {r['late_p99']:.1f} ms; load average {r['load']:.2f} at start, "
+                  f"{r['load_end']:.2f} at end; CPU during the load: "
+                  + ", ".join(f"{w} {c:.1f} s" for w, c in r["cpu"].items())
+                  + "; waiting for a CPU: "
+                  + ", ".join(f"{w} {x:.1f} s" for w, x in r["wait"].items())
                   + f"; statuses {r['statuses']}{extra}", flush=True)
     finally:
         fake.terminate()
         fake.wait(timeout=10)
     for suffix in ("", " + CPU hog"):
-        q, p = results.get("queue" + suffix), results.get("previous" + suffix)
-        if q and p:
-            print(f"ratio previous/queue{suffix}: p50 x{p['p50'] / q['p50']:.1f}, p99 x{p['p99'] / q['p99']:.1f}")
+        q = results.get("queue" + suffix)
+        for base in ("queue-h11", "previous"):
+            p = results.get(base + suffix)
+            if q and p:
+                print(f"ratio {base}/queue{suffix}: p50 x{p['p50'] / q['p50']:.1f}, p99 x{p['p99'] / q['p99']:.1f}, "
+                      f"web CPU x{p['cpu']['web'] / max(q['cpu']['web'], 1e-9):.1f}")
+        if q:
+            verdict = "met" if q["p99"] <= 50 else "NOT met"
+            print(f"goal p99 <= 50 ms at {args.rate:.0f} req/s{suffix}: {verdict} (client-seen p99 {q['p99']:.1f} ms, "
+                  f"server-side p99 {q.get('server_p99', float('nan')):.1f} ms, load average {q['load']:.2f})")
     return 0
 
 

@@ -97,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.add_middleware(RejectNul)
+    # Outermost of ours: Twilio's webhook skips the routing and NUL check (its path is fixed, its body a form).
+    from .api.twilio import WebhookDirect
+
+    app.add_middleware(WebhookDirect)
     return app
 
 

@@ -3,7 +3,7 @@
 Two kinds, on purpose:
 
 - **In-process**: what happens inside the web process itself — the WhatsApp webhook's latency
-  (``timed_route``, one line in ``bridge/api/twilio.py``).
+  (``observe_webhook``, called by the ack in ``bridge/api/twilio.py``).
 - **Read from Neon at scrape time**: queues, sync lag and event delivery. The sync worker, media
   worker and event dispatcher are separate processes (often several, restarted at will); their
   counters in memory would be invisible to the web app and lost on restart, while their tables
@@ -14,11 +14,8 @@ Two kinds, on purpose:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -37,26 +34,15 @@ WEBHOOK_LATENCY = Histogram(
 )
 
 
-def timed_route(name: str) -> type[APIRoute]:
-    """An ``APIRoute`` class that observes every request of the router in ``WEBHOOK_LATENCY``."""
+_observers: dict[tuple[str, int], Callable[[float], None]] = {}
 
-    class TimedRoute(APIRoute):
-        def get_route_handler(self) -> Callable:
-            handler = super().get_route_handler()
 
-            async def timed(request: Request) -> Response:
-                started = time.perf_counter()
-                status = "500"
-                try:
-                    response = await handler(request)
-                    status = str(response.status_code)
-                    return response
-                finally:
-                    WEBHOOK_LATENCY.labels(route=name, status=status).observe(time.perf_counter() - started)
-
-            return timed
-
-    return TimedRoute
+def observe_webhook(route: str, status: int, seconds: float) -> None:
+    """One answered webhook in ``WEBHOOK_LATENCY`` (the labelled child looked up once per route and status)."""
+    observe = _observers.get((route, status))
+    if observe is None:
+        observe = _observers[(route, status)] = WEBHOOK_LATENCY.labels(route=route, status=str(status)).observe
+    observe(seconds)
 
 
 _NEON_SQL = """

@@ -206,3 +206,25 @@ def test_storage_errors_are_retried_then_failed_visibly(client, settings, fake, 
     assert job["attempts"] == job["max_attempts"]
     [message] = q(settings, "SELECT body FROM wa_outbox WHERE contact_id = %s AND kind <> 'reply'", sender)
     assert "reenvías" in message["body"]
+
+
+def test_the_pacer_pauses_only_while_its_thread_waits_for_a_cpu_longer_than_it_runs():
+    from bridge.whatsapp import media_worker
+
+    pacer = media_worker.CpuPacer()
+    if pacer.last is None:
+        pytest.skip("no /proc/thread-self/schedstat here (the load average decides)")
+    ran, waited = media_worker._schedstat()
+    pacer.last = (ran - 1_000_000_000, waited)  # the last item: ran 1 s, hardly waited
+    assert pacer.pause() == 0.0
+    ran, waited = media_worker._schedstat()
+    pacer.last = (ran, waited - 20_000_000)  # the last item: waited 20 ms for a CPU, ran ~0
+    assert pacer.pause() == media_worker.YIELD_S
+    for _ in range(10):  # still contended: the pause doubles up to its cap
+        ran, waited = media_worker._schedstat()
+        pacer.last = (ran, waited - 20_000_000)
+        pacer.pause()
+    assert pacer.delay == media_worker.MAX_YIELD_S
+    ran, waited = media_worker._schedstat()
+    pacer.last = (ran - 1_000_000_000, waited)  # the CPUs are free again: no pause
+    assert pacer.pause() == 0.0

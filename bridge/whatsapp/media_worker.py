@@ -5,7 +5,9 @@ Inbound messages (``wa_inbound`` rows the webhook's ack left pending) have a thr
 wakes on ``LISTEN wa_inbound``: it is what answers customers. The job threads (downloads, manuals) are
 bounded (``--concurrency``, at most 16), lower their own priority (``--nice``, default +10; the inbound
 thread half that; per thread on Linux) so that on a busy machine the web process's acks go first, then
-the replies, then the downloads; and they pause between jobs while the machine is overloaded.
+the replies, then the downloads; and every thread pauses between items while it finds itself waiting
+for a CPU longer than it runs (``CpuPacer``: its Postgres queries are not niced, so it must step aside) —
+the inbound thread only while new messages keep arriving (the web process is busy acking them).
 
 Jobs: ``media`` (download from Twilio, check, hash, store under MEDIA_DIR, upsert the attachment,
 mark the evidence, emit ``media_processed``) and ``question`` (manuals search, answer or hand off).
@@ -249,8 +251,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 MAX_THREADS = 16
-OVERLOAD_PER_CPU = 1.5  # load average per CPU above which job threads pause between jobs
-YIELD_S = 0.05
+OVERLOAD_PER_CPU = 1.5  # without schedstat: load average per CPU above which threads pause between items
+YIELD_S = 0.05  # first pause when the CPUs are contended; doubles while they stay so
+MAX_YIELD_S = 0.25  # at most ~4 items a second while contended: replies slow down, never stop
 
 
 def lower_priority(niceness: int) -> None:
@@ -269,10 +272,45 @@ def overloaded() -> bool:
         return False
 
 
+def _schedstat() -> tuple[int, int] | None:
+    """(ns this thread ran, ns it waited runnable for a CPU) — Linux ``/proc/thread-self/schedstat``."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as f:
+            ran, waited = f.read().split()[:2]
+        return int(ran), int(waited)
+    except (OSError, ValueError):
+        return None
+
+
+class CpuPacer:
+    """Per thread, between items of work: did this thread wait for a CPU longer than it ran while doing
+    the last one? Being niced, it waits like that only when processes at normal priority (the web
+    process's acks, Odoo) keep the CPUs busy — then it pauses, YIELD_S doubling up to MAX_YIELD_S while
+    that lasts, so that its own Postgres queries (which run at normal priority) stop competing with the
+    acks as well. Where schedstat is missing: pauses of YIELD_S while the load average is high."""
+
+    def __init__(self) -> None:
+        self.last = _schedstat()
+        self.delay = 0.0
+
+    def pause(self) -> float:
+        """Seconds to pause now (0: go on)."""
+        now = _schedstat()
+        if now is None or self.last is None:
+            busy = overloaded()
+        else:
+            ran, waited = now[0] - self.last[0], now[1] - self.last[1]
+            busy = waited > max(ran, 1_000_000)  # and at least 1 ms: a short item's jitter is no signal
+        self.last = now
+        self.delay = min(MAX_YIELD_S, max(YIELD_S, self.delay * 2)) if busy else 0.0
+        return self.delay
+
+
 def _inbound_loop(args: argparse.Namespace, settings: Settings, stop: threading.Event) -> None:
     """Run queued inbound conversations as soon as the webhook stores them (LISTEN), else every poll.
     Half the job threads' niceness: replies go before downloads, and the web process's acks before both."""
     lower_priority(getattr(args, "nice", 0) // 2)
+    pacer = CpuPacer()
     conn: psycopg.Connection | None = None
     listener: psycopg.Connection | None = None
     while not stop.is_set():
@@ -282,7 +320,12 @@ def _inbound_loop(args: argparse.Namespace, settings: Settings, stop: threading.
             if listener is None or listener.closed:
                 listener = db.connect(settings.database_url, autocommit=True)
                 listener.execute("LISTEN wa_inbound")
-            inbound.process_pending(conn)
+            while not stop.is_set() and inbound.process_next(conn) is not None:
+                delay = pacer.pause()
+                # Step aside only while the web process is acking (new messages keep arriving) and the CPUs
+                # are contended: the replies then wait; once the burst is over they catch up at full speed.
+                if delay and any(True for _ in listener.notifies(timeout=0)):
+                    stop.wait(delay)
             if args.until_empty and not queue_busy(conn):
                 break
             for _ in listener.notifies(timeout=args.poll_interval, stop_after=1):
@@ -300,6 +343,7 @@ def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, w
           client: Any) -> None:
     """One job thread (at lower priority); the first one also runs the notifier."""
     lower_priority(getattr(args, "nice", 0))
+    pacer = CpuPacer()
     worker = Worker(settings, worker_id=worker_id, lease_seconds=args.lease_seconds,
                     retry_base_seconds=args.retry_base_seconds)
     last_notify = 0.0
@@ -321,8 +365,8 @@ def _loop(args: argparse.Namespace, settings: Settings, stop: threading.Event, w
                 if args.until_empty and not queue_busy(conn):
                     break
                 stop.wait(args.poll_interval)
-            elif overloaded():
-                stop.wait(YIELD_S)  # let the web process and the inbound thread have the CPU
+            elif delay := pacer.pause():
+                stop.wait(delay)  # let the web process and the inbound thread have the CPU
         except psycopg.OperationalError as exc:
             log.warning("database unavailable (%s); retrying", type(exc).__name__)
             conn = None
