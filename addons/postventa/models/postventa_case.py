@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from ..engine import assignment
 from ..engine import warranty_policy as engine
+from .postventa_event import precise_now
 
 CASE_STATES = [
     ("new", "New"),
@@ -196,7 +197,7 @@ class PostventaCase(models.Model):
         if "state" in vals:
             stamp = f"date_{vals['state']}"
             if stamp in self._fields:
-                vals = dict(vals, **{stamp: fields.Datetime.now()})
+                vals = dict(vals, **{stamp: precise_now()})  # the timeline orders by it
         result = super().write(vals)
         if "fault_id" in vals:
             self._sync_evidence_lines()

@@ -1,9 +1,17 @@
 import uuid
+from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import trace
+
+
+def precise_now():
+    """Now, naive UTC as Odoo stores it, keeping the microseconds ``fields.Datetime.now`` drops. For the
+    stamps the case timeline orders against the bridge's (Postgres, microseconds): a step stamped to the
+    second would sort before everything the bridge did earlier in that same second."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 EVENT_TYPES = [
     ("vehicle.delivered", "vehicle.delivered"),
@@ -31,7 +39,7 @@ class PostventaEvent(models.Model):
     event_uuid = fields.Char(string="Event ID", required=True, readonly=True, index=True, copy=False)
     event_type = fields.Selection(EVENT_TYPES, string="Type", required=True, readonly=True, index=True)
     subject = fields.Char(readonly=True, index=True, help="Ordering key: case/<ref> or vehicle/<VIN>.")
-    time = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    time = fields.Datetime(required=True, readonly=True, default=lambda self: precise_now())
     data = fields.Json(readonly=True)
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
