@@ -31,7 +31,7 @@ from .. import db
 from ..config import Settings
 from ..odoo import OdooClient, OdooError
 from ..sync.pool import worker_pool
-from ..sync.state import get_state, merge_state, put_state, take_turn
+from ..sync.state import get_state, merge_state, my_turn, put_state
 from . import store
 from .http import WebhookClient
 from .policy import DEAD, DELIVERED, GONE, MAX_ATTEMPTS, OutboxCursor, Outcome, advance_outbox, classify
@@ -231,11 +231,9 @@ class Dispatcher:
 
     # ----- delivery state -> Odoo ------------------------------------------------------------
     def my_turn(self, interval: float) -> bool:
-        """This dispatcher's turn to pull Odoo's outbox (``take_turn``): one dispatcher per 0.8 x
-        ``interval``, so one alone always pulls and N of them cost Odoo what one does."""
-        if self.odoo is None:
-            return False
-        return self._tx(lambda c: take_turn(c, "events.pull", 0.8 * interval), "take the pull turn")
+        """This dispatcher's turn to pull Odoo's outbox (``state.my_turn``): N dispatchers cost Odoo what one
+        does."""
+        return self.odoo is not None and my_turn(self.pool, "events.pull", interval)
 
     def report_to_odoo(self) -> int:
         if self.odoo is None:

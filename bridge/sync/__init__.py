@@ -29,7 +29,7 @@ from .logic import NO_CHATTER_CONTEXT, backoff_delay
 from .pool import worker_pool
 from .pull import PullStats, pull_catalog, pull_changes
 from .push import PushStats, push_cases
-from .state import merge_state, take_turn
+from .state import merge_state, my_turn
 
 log = logging.getLogger("bridge.sync")
 STATUS_KEY = "sync.status"
@@ -95,15 +95,6 @@ def run_pass(pool: ConnectionPool, odoo: OdooClient, settings: Settings, *, chun
     return counts
 
 
-def _my_turn(pool: ConnectionPool, name: str, interval: float) -> bool:
-    """This runner's turn for a shared Odoo read (``state.take_turn``): at most one runner per 0.8 x
-    ``interval``, so a runner alone always gets it and N runners read Odoo as often as one."""
-    def take() -> bool:
-        with pool.connection() as conn:
-            return take_turn(conn, name, 0.8 * interval)
-    return db.retry(take, what=f"take the {name} turn")
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.odoo_enabled:
         print("sync: Odoo is off (ODOO_URL/ODOO_DB/ODOO_API_KEY unset); nothing to do", file=sys.stderr)
@@ -129,7 +120,7 @@ def _loop(args: argparse.Namespace, settings: Settings, pool: ConnectionPool, od
     while not stop.is_set():
         try:
             # Several runners: one per interval reads Odoo's catalog and changes for all (--once always does).
-            shared = args.once or _my_turn(pool, "sync.pull", args.interval)
+            shared = args.once or my_turn(pool, "sync.pull", args.interval)
             counts = run_pass(pool, odoo, settings, chunk_size=args.chunk_size, overlap=overlap, quiet=args.quiet,
                               no_chatter=args.no_chatter,
                               whatsapp_chatter=not getattr(args, "no_whatsapp_chatter", False), shared_reads=shared)

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool
+
+from .. import db
 
 
 def get_state(conn: psycopg.Connection, key: str) -> dict[str, Any]:
@@ -47,3 +50,12 @@ def take_turn(conn: psycopg.Connection, name: str, every_s: float) -> bool:
         (f"turn:{name}", max(0.0, float(every_s))),
     ).fetchone()
     return row is not None
+
+
+def my_turn(pool: ConnectionPool, name: str, interval: float) -> bool:
+    """A looping worker's turn for the shared job ``name`` (``take_turn``): at most one caller per 0.8 x its
+    ``interval``, so a worker alone always gets it and N copies do the job as often as one."""
+    def take() -> bool:
+        with pool.connection() as conn:
+            return take_turn(conn, name, 0.8 * interval)
+    return db.retry(take, what=f"take the {name} turn")

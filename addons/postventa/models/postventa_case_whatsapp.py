@@ -204,9 +204,11 @@ class PostventaCase(models.Model):
             return self.env["postventa.whatsapp.message"]
         note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         bot = self._wa_bot_partner()
+        Case = self.env["postventa.case"].with_user(SUPERUSER_ID).with_context(
+            mail_create_nosubscribe=True, mail_notrack=True)
         authors, values, ledger, last_inbound = {}, [], [], {}
         for case, message in items:
-            case = case.with_user(SUPERUSER_ID).with_context(mail_create_nosubscribe=True, mail_notrack=True)
+            case = Case.browse(case.id)
             inbound = message["direction"] == "inbound"
             if inbound:
                 key = (case.id, message.get("contact_id"))
@@ -231,8 +233,7 @@ class PostventaCase(models.Model):
             })
             if inbound:
                 last_inbound[case.id] = max(at, last_inbound.get(case.id, at))
-        first = items[0][0].with_user(SUPERUSER_ID).with_context(mail_create_nosubscribe=True, mail_notrack=True)
-        posted = first._message_create(values)
+        posted = Case._message_create(values)
         for case_id, at in last_inbound.items():  # in SQL: a new write_date would send the case back for nothing
             self.env.cr.execute(
                 "UPDATE postventa_case SET whatsapp_last_inbound_at = GREATEST(whatsapp_last_inbound_at, %s) "
